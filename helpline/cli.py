@@ -1,0 +1,204 @@
+"""`helpline ...`: the operator's command line. Feature packages add their own commands here."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import click
+
+from helpline.config import ConfigError, load_config
+from helpline.settings import SettingsError, load_settings
+
+# `helpline bench <what>` → the function that runs it and returns a JSON-able dict.
+BENCHMARKS = {
+    "webhooks": "simulator.bench:bench_webhooks",
+    "routing": "call_routing.bench:bench_routing",
+    "transcription": "transcription.bench:bench_transcription",
+}
+
+
+@click.group()
+def cli() -> None:
+    """The helpline call-center: run it, configure it, test a call."""
+
+
+@cli.command()
+@click.option("--port", type=int, default=None, help="Web port (default $PORT or 5000).")
+@click.option("--no-seed", is_flag=True, help="Do not create demo staff in an empty database.")
+def run(port: int | None, no_seed: bool) -> None:
+    """The whole local stack in the foreground: Redis, web, worker, scheduler."""
+    from helpline.runner import run_stack
+
+    sys.exit(run_stack(port=port, seed=not no_seed))
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+def worker(burst: bool) -> None:
+    """An rq worker for every helpline queue."""
+    from helpline.worker import run_worker
+
+    run_worker(burst=burst)
+
+
+@cli.command()
+def scheduler() -> None:
+    """Enqueues periodic jobs (routing sweep, retention purge)."""
+    from helpline.schedule import run_scheduler
+
+    run_scheduler()
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    from helpline import migrate
+
+    migrate.upgrade(load_settings().database_url, revision)
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    from helpline import migrate
+
+    migrate.downgrade(load_settings().database_url, revision)
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Demo staff covering every language (only into an empty database)."""
+    from helpline.db import Database
+    from helpline.demo import DEMO_PASSWORD, seed_demo
+
+    database = Database(load_settings().database_url)
+    with database.session() as session:
+        created = seed_demo(session)
+    database.dispose()
+    if created:
+        click.echo(f"created {len(created)} demo staff; password {DEMO_PASSWORD!r}:")
+        for email in created:
+            click.echo(f"  {email}")
+    else:
+        click.echo("staff exist already; nothing seeded")
+
+
+@cli.group()
+def config() -> None:
+    """The helpline configuration (HELPLINE_CONFIG)."""
+
+
+@config.command("check")
+def config_check() -> None:
+    """Validate the configuration; exit 1 listing every problem."""
+    settings = load_settings()
+    try:
+        loaded = load_config(settings.config_path)
+    except ConfigError as exc:
+        click.echo(f"{settings.config_path}: {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"{settings.config_path}: ok — {len(loaded.languages)} languages, "
+               f"{len(loaded.numbers)} numbers")
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Languages and numbers as JSON.")
+def config_show(as_json: bool) -> None:
+    loaded = load_config(load_settings().config_path)
+    data = loaded.to_json()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for number in data["numbers"]:
+        langs = number["menu"] or [number["language"]]
+        click.echo(f"{number['number']}  {number['name']}: {', '.join(langs)}")
+
+
+@cli.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("add")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["agent", "supervisor", "admin"]))
+@click.option("--languages", default="", help="Skills as LANG:LEVEL, e.g. my:5,shn:4")
+@click.option("--name", default=None, help="Display name (default: the email's local part).")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from arguments).")
+def users_add(email: str, role: str, languages: str, name: str | None,
+              password_stdin: bool) -> None:
+    from agent_console.staff import StaffError, create_staff, parse_skills
+    from helpline.db import Database
+
+    settings = load_settings()
+    password = sys.stdin.readline().rstrip("\n")
+    database = Database(settings.database_url)
+    try:
+        skills = parse_skills(languages, load_config(settings.config_path).languages)
+        with database.session() as session:
+            user = create_staff(session, email=email, role=role, password=password,
+                                skills=skills, display_name=name)
+            click.echo(json.dumps({"id": user.id, "email": user.email, "role": user.role,
+                                   "languages": skills}))
+    except StaffError as exc:
+        click.echo(f"helpline users add: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("what", type=click.Choice(sorted(BENCHMARKS)))
+@click.option("--json", "as_json", is_flag=True, default=True, help="Print JSON (default).")
+@click.pass_context
+def bench(ctx: click.Context, what: str, as_json: bool) -> None:
+    """Benchmarks: print JSON figures."""
+    module_name, _, func_name = BENCHMARKS[what].partition(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+    except (ImportError, AttributeError):
+        click.echo(f"helpline bench: {what} is not built yet", err=True)
+        sys.exit(1)
+    result = func(list(ctx.args))
+    click.echo(json.dumps(result, indent=2))
+
+
+# Feature packages contribute their commands (call, transcribe, prompts, ...) by
+# exposing `commands` in their `cli` module.
+FEATURE_CLIS = ("simulator.cli", "prompts.cli", "transcription.cli", "call_routing.cli",
+                "recordings.cli", "agent_console.cli", "ivr.cli")
+
+
+def _add_feature_commands() -> None:
+    for module_name in FEATURE_CLIS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        for command in getattr(module, "commands", ()):
+            cli.add_command(command)
+
+
+_add_feature_commands()
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except (SettingsError, ConfigError) as exc:
+        click.echo(f"helpline: {exc}", err=True)
+        sys.exit(1)
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""`helpline run`: the whole local stack as one foreground process group.
+
+Starts an embedded Redis (unless `REDIS_URL` is set), the local Twilio stand-in
+(unless real Twilio credentials are set), the web server, an rq worker and the
+scheduler; migrates and seeds the database first. Ctrl-C (or SIGTERM) stops every
+child and waits for it, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from helpline import migrate
+from helpline.db import Database
+from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
+from helpline.embedded_redis import EmbeddedRedis
+from helpline.settings import load_settings
+
+SIMULATOR_PORT = 5050
+STOP_GRACE_SECONDS = 10
+
+
+@dataclass
+class Stack:
+    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    redis: EmbeddedRedis | None = None
+    stopping: bool = False
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.children[name] = subprocess.Popen(args, env=env)
+
+    def stop(self) -> None:
+        self.stopping = True
+        for process in self.children.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in self.children.values():
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.redis is not None:
+            self.redis.stop()
+
+    def first_exited(self) -> str | None:
+        for name, process in self.children.items():
+            if process.poll() is not None:
+                return name
+        return None
+
+
+def run_stack(port: int | None = None, seed: bool = True) -> int:
+    settings = load_settings()
+    port = port or settings.port
+    env = dict(os.environ)
+    env["PORT"] = str(port)
+    stack = Stack()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Explicit for SIGINT too: a stack started in the background inherits SIGINT ignored.
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        migrate.upgrade(settings.database_url)
+        created = _seed(settings.database_url) if seed else []
+
+        if settings.redis_url is None:
+            stack.redis = EmbeddedRedis(settings.instance_dir / "redis").start()
+            env["REDIS_URL"] = stack.redis.url
+
+        local_twilio = (settings.twilio_api_base is None and not os.environ.get(
+            "TWILIO_AUTH_TOKEN") and importlib.util.find_spec("simulator.server") is not None)
+        if local_twilio:
+            env["TWILIO_API_BASE"] = f"http://127.0.0.1:{SIMULATOR_PORT}"
+            env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+            stack.start("twilio-stand-in", [sys.executable, "-m", "simulator.server",
+                                            "--port", str(SIMULATOR_PORT),
+                                            "--app-url", env["PUBLIC_BASE_URL"]], env)
+
+        stack.start("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                            "--workers", "2", "--worker-class", "gthread", "--threads", "8",
+                            "--timeout", "120", "--graceful-timeout", "5",
+                            "helpline.wsgi:app"], env)
+        stack.start("worker", [sys.executable, "-m", "helpline.cli", "worker"], env)
+        stack.start("scheduler", [sys.executable, "-m", "helpline.cli", "scheduler"], env)
+
+        _wait_healthy(port, stack)
+        _announce(port, created, local_twilio)
+        while True:
+            exited = stack.first_exited()
+            if exited is not None:
+                print(f"helpline run: {exited} stopped unexpectedly; stopping the stack",
+                      file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nhelpline run: stopping…", file=sys.stderr)
+        return 0
+    finally:
+        # Ignore further Ctrl-C while children are being stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+        print("helpline run: stopped", file=sys.stderr)
+
+
+def _seed(database_url: str) -> list[str]:
+    database = Database(database_url)
+    try:
+        with database.session() as session:
+            return seed_demo(session)
+    finally:
+        database.dispose()
+
+
+def _wait_healthy(port: int, stack: Stack, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/healthz"
+    while time.monotonic() < deadline:
+        if stack.first_exited() is not None:
+            return
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+
+
+def _announce(port: int, created: list[str], local_twilio: bool) -> None:
+    base = f"http://127.0.0.1:{port}"
+    lines = [
+        "",
+        "Helpline is running.",
+        f"  Agent console      {base}/",
+        f"  Health             {base}/healthz",
+    ]
+    if local_twilio:
+        lines.append(f"  Demo phone         http://127.0.0.1:{SIMULATOR_PORT}/")
+    lines.append(f"  Demo logins (password {DEMO_PASSWORD!r}):")
+    for email, role, name, _skills, _locale in DEMO_STAFF:
+        lines.append(f"    {role:<10} {email:<32} {name}")
+    if not created:
+        lines.append("    (demo staff existed already; passwords unchanged)")
+    lines.append("Press Ctrl-C to stop everything.")
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,207 @@
+"""Every setting the helpline reads from its environment, read once, here.
+
+A bad value stops start-up with one line that names the setting and the fix
+(`SettingsError`); the CLI prints that line and exits 1, never a traceback.
+
+Secrets that a fresh checkout does not have (`SECRET_KEY`, `HELPLINE_PII_KEY`,
+and the local stand-in's Twilio credentials) are generated into the instance
+folder on first use, mode 0600, so `make run` works with no setup and nothing
+secret is ever committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEMO_CONFIG = Path(__file__).resolve().parent / "demo_config.yaml"
+
+# The account SID the local stand-in uses when none is given; it is not a real account.
+LOCAL_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid. `str()` is the one line shown to the operator."""
+
+    def __init__(self, setting: str, problem: str, fix: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting}: {problem} — {fix}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    pii_key: bytes
+    config_path: Path
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_api_base: str | None
+    public_base_url: str | None
+    recordings_dir: Path
+    vosk_models: dict[str, Path] = field(default_factory=dict)
+    port: int = 5000
+
+    @property
+    def uses_local_twilio(self) -> bool:
+        return self.twilio_api_base is not None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, instance_dir: Path | None = None
+) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(env.get("HELPLINE_INSTANCE_DIR") or instance_dir or DEFAULT_INSTANCE_DIR)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'helpline.sqlite3'}"
+    _check_database_url(database_url)
+
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url is not None:
+        _check_url("REDIS_URL", redis_url, {"redis", "rediss", "unix"},
+                   "use redis://HOST:PORT/DB, or unset it to use the embedded Redis")
+
+    secret_key = env.get("SECRET_KEY") or _instance_secret(instance / "secret_key", _new_token)
+    if len(secret_key) < 16:
+        raise SettingsError("SECRET_KEY", "is shorter than 16 characters",
+                            "set a long random value, or unset it to generate one")
+
+    pii_raw = env.get("HELPLINE_PII_KEY") or _instance_secret(instance / "pii_key", _new_pii_key)
+    pii_key = _decode_pii_key(pii_raw)
+
+    config_path = Path(env.get("HELPLINE_CONFIG") or DEMO_CONFIG)
+    if not config_path.is_file():
+        raise SettingsError("HELPLINE_CONFIG", f"no file at {config_path}",
+                            "point it at the helpline's YAML file, or unset it for the demo file")
+
+    api_base = env.get("TWILIO_API_BASE") or None
+    if api_base is not None:
+        _check_url("TWILIO_API_BASE", api_base, {"http", "https"},
+                   "use the local stand-in's URL, e.g. http://127.0.0.1:5050, or unset it")
+        api_base = api_base.rstrip("/")
+    account_sid = env.get("TWILIO_ACCOUNT_SID") or ""
+    auth_token = env.get("TWILIO_AUTH_TOKEN") or ""
+    if api_base is None:
+        if not account_sid and not auth_token:
+            # Nothing configured at all: a local or test stack that only receives
+            # signed webhooks from the stand-in. A real deployment sets both.
+            account_sid = LOCAL_ACCOUNT_SID
+            auth_token = _instance_secret(instance / "twilio_auth_token", _new_hex_token)
+        elif not account_sid:
+            raise SettingsError("TWILIO_ACCOUNT_SID", "is not set but TWILIO_AUTH_TOKEN is",
+                                "set it to your account SID (AC...) from the Twilio console")
+        elif not auth_token:
+            raise SettingsError("TWILIO_AUTH_TOKEN", "is not set but TWILIO_ACCOUNT_SID is",
+                                "set it to the auth token from the Twilio console")
+    else:
+        account_sid = account_sid or LOCAL_ACCOUNT_SID
+        auth_token = auth_token or _instance_secret(instance / "twilio_auth_token",
+                                                    _new_hex_token)
+    if not (account_sid.startswith("AC") and len(account_sid) == 34):
+        raise SettingsError("TWILIO_ACCOUNT_SID", f"{account_sid!r} is not an account SID",
+                            "it starts with AC and has 34 characters")
+
+    public_base_url = env.get("PUBLIC_BASE_URL") or None
+    if public_base_url is not None:
+        _check_url("PUBLIC_BASE_URL", public_base_url, {"http", "https"},
+                   "set the https:// address Twilio reaches this server at")
+        public_base_url = public_base_url.rstrip("/")
+
+    recordings_dir = Path(env.get("RECORDINGS_DIR") or instance / "recordings")
+
+    return Settings(
+        instance_dir=instance,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        pii_key=pii_key,
+        config_path=config_path,
+        twilio_account_sid=account_sid,
+        twilio_auth_token=auth_token,
+        twilio_api_base=api_base,
+        public_base_url=public_base_url,
+        recordings_dir=recordings_dir,
+        vosk_models=_parse_vosk_models(env.get("VOSK_MODELS", "")),
+        port=_parse_port(env.get("PORT", "5000")),
+    )
+
+
+def _check_database_url(url: str) -> None:
+    scheme = urlparse(url).scheme.split("+")[0]
+    if scheme not in {"sqlite", "postgresql", "postgres"}:
+        raise SettingsError("DATABASE_URL", f"unsupported database {scheme!r}",
+                            "use postgresql://USER@HOST/DB, or unset it for the SQLite default")
+
+
+def _check_url(setting: str, url: str, schemes: set[str], fix: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+        raise SettingsError(setting, f"{url!r} is not a valid URL", fix)
+
+
+def _parse_port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError("PORT", f"{raw!r} is not a port number", "use a number 1-65535")
+    return int(raw)
+
+
+def _parse_vosk_models(raw: str) -> dict[str, Path]:
+    models: dict[str, Path] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        language, sep, path = item.partition("=")
+        if not sep or not language or not path:
+            raise SettingsError("VOSK_MODELS", f"{item!r} is not language=path",
+                                "write it as ko=/models/vosk-ko,my=/models/vosk-my")
+        if not Path(path).is_dir():
+            raise SettingsError("VOSK_MODELS", f"model folder for {language!r} not found: {path}",
+                                "unpack the Vosk model there or correct the path")
+        models[language.strip()] = Path(path)
+    return models
+
+
+def _decode_pii_key(raw: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(raw.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        key = b""
+    if len(key) != 32:
+        raise SettingsError("HELPLINE_PII_KEY", "is not 32 bytes in url-safe base64",
+                            "generate one with `python -c \"import base64,os;"
+                            "print(base64.urlsafe_b64encode(os.urandom(32)).decode())\"`")
+    return key
+
+
+def _instance_secret(path: Path, make) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    value = make()
+    # O_EXCL: two processes starting together must agree on one secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _new_hex_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _new_pii_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")

@@ -1,0 +1,54 @@
+"""The one check every `/twilio/*` route makes: a valid `X-Twilio-Signature`.
+
+Twilio signs the URL it was configured with. Behind a proxy or tunnel the URL
+Flask sees differs (http vs https, internal host), so the URL is rebuilt from
+`PUBLIC_BASE_URL` when set, else from `X-Forwarded-Proto`/`X-Forwarded-Host`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Request, abort, request
+from twilio.request_validator import RequestValidator
+
+from helpline.services import services
+
+
+def public_url(req: Request, public_base_url: str | None) -> str:
+    """The URL Twilio used to reach this request (what it signed)."""
+    if public_base_url:
+        base = urlsplit(public_base_url)
+        scheme, netloc, prefix = base.scheme, base.netloc, base.path.rstrip("/")
+    else:
+        scheme = req.headers.get("X-Forwarded-Proto", req.scheme).split(",")[0].strip()
+        netloc = req.headers.get("X-Forwarded-Host", req.host).split(",")[0].strip()
+        prefix = ""
+    query = req.query_string.decode("latin-1")
+    return urlunsplit((scheme, netloc, prefix + req.path, query, ""))
+
+
+def is_valid_twilio_request(req: Request, auth_token: str, public_base_url: str | None) -> bool:
+    signature = req.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(auth_token)
+    params = req.form.to_dict(flat=True) if req.method == "POST" else {}
+    return bool(validator.validate(public_url(req, public_base_url), params, signature))
+
+
+def twilio_request(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: 403 unless the request is signed with our Twilio auth token."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        settings = services().settings
+        if not is_valid_twilio_request(request, settings.twilio_auth_token,
+                                       settings.public_base_url):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,28 @@
+"""`helpline worker`: an rq worker on every helpline queue, routing first."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Queue, Worker
+
+from helpline import queues
+from helpline.settings import SettingsError, load_settings
+
+# Code that must run once per worker process before it takes jobs (e.g. loading a
+# speech model) registers here; see transcription.
+WORKER_PRELOADS: list[str] = []
+
+
+def run_worker(burst: bool = False) -> None:
+    import redis
+
+    settings = load_settings()
+    if settings.redis_url is None:
+        raise SettingsError("REDIS_URL", "is not set",
+                            "set it to redis://HOST:PORT/0, or use `helpline run`")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    connection = redis.Redis.from_url(settings.redis_url)
+    worker = Worker([Queue(name, connection=connection) for name in queues.ALL],
+                    connection=connection)
+    worker.work(burst=burst, with_scheduler=True)

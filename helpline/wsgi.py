@@ -1,0 +1,15 @@
+"""The WSGI entry point gunicorn serves (`gunicorn helpline.wsgi:app`)."""
+
+import sys
+
+from helpline.config import ConfigError
+from helpline.settings import SettingsError
+
+try:
+    from helpline.app import create_app
+
+    app = create_app()
+except (SettingsError, ConfigError) as exc:
+    # One clear line for the operator instead of a traceback per gunicorn worker.
+    print(f"helpline: cannot start: {exc}", file=sys.stderr)
+    raise SystemExit(1) from None

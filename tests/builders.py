@@ -1,0 +1,47 @@
+"""Keyword-only builders for tests: environments, staff, signed Twilio requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from twilio.request_validator import RequestValidator
+
+TEST_AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+TEST_ACCOUNT_SID = "AC" + "1" * 32
+TEST_PII_KEY = "q2cV0bJ0mF3y3c9U5Qx4bq1u2Zt8l0o1x2Y3w4V5u6s="
+
+
+def make_environ(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        "HELPLINE_INSTANCE_DIR": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "HELPLINE_PII_KEY": TEST_PII_KEY,
+        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+        "RECORDINGS_DIR": str(tmp_path / "recordings"),
+    }
+    env.update(overrides)
+    return env
+
+
+def twilio_signature(url: str, params: dict[str, Any], auth_token: str = TEST_AUTH_TOKEN) -> str:
+    return str(RequestValidator(auth_token).compute_signature(url, params))
+
+
+def signed_post(client: Any, path: str, params: dict[str, Any], *,
+                auth_token: str = TEST_AUTH_TOKEN, base_url: str = "http://localhost",
+                headers: dict[str, str] | None = None) -> Any:
+    """POST form parameters to the app the way Twilio does, signature included."""
+    signature = twilio_signature(base_url + path, params, auth_token)
+    return client.post(path, data=params,
+                       headers={"X-Twilio-Signature": signature, **(headers or {})})
+
+
+def create_staff_member(session: Any, *, email: str = "agent@example.org", role: str = "agent",
+                        password: str = "correct horse battery",
+                        skills: dict[str, int] | None = None, **kwargs: Any) -> Any:
+    from agent_console.staff import create_staff
+
+    return create_staff(session, email=email, role=role, password=password,
+                        skills=skills if skills is not None else {"km": 5}, **kwargs)
