@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,9 +37,38 @@ def create_app(
     from helpline import health
 
     app.register_blueprint(health.bp)
+    _wire_features(app)
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
         svc.db.scoped.remove()
 
     return app
+
+
+# Each feature's web module: it may expose `init_app(app)` (extensions it needs) and
+# `bp` or `blueprints`. Listed here, in order, so all wiring is in one place.
+FEATURE_WEB_MODULES = (
+    "prompts.views",
+    "ivr.views",
+    "call_routing.views",
+    "recordings.views",
+    "transcription.views",
+    "agent_console.views",
+)
+
+
+def _wire_features(app: Flask) -> None:
+    for module_name in FEATURE_WEB_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that feature is not built yet
+            raise
+        init_app = getattr(module, "init_app", None)
+        if init_app is not None:
+            init_app(app)
+        blueprints = getattr(module, "blueprints", None) or [getattr(module, "bp", None)]
+        for blueprint in filter(None, blueprints):
+            app.register_blueprint(blueprint)

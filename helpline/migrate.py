@@ -1,4 +1,8 @@
-"""Alembic driven from code, so `helpline db upgrade` needs no alembic.ini on disk."""
+"""Alembic driven from code, so `helpline db upgrade` needs no alembic.ini on disk.
+
+Feature packages may add migrations on their own branch from `0001`; upgrading to
+"heads" applies every branch, so parallel work never blocks on a shared chain.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
@@ -25,7 +29,7 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def current(database_url: str) -> str | None:
+def current(database_url: str) -> tuple[str, ...]:
     from alembic.runtime.migration import MigrationContext
 
     from helpline.db import make_engine
@@ -33,6 +37,6 @@ def current(database_url: str) -> str | None:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return tuple(MigrationContext.configure(connection).get_current_heads())
     finally:
         engine.dispose()
