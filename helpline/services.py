@@ -9,6 +9,7 @@ from typing import Any
 import redis
 from flask import current_app
 
+from helpline.clock import Clock, SystemClock
 from helpline.config import HelplineConfig
 from helpline.db import Database
 from helpline.pii import PiiProtector
@@ -22,6 +23,9 @@ class Services:
     db: Database
     pii: PiiProtector
     redis: redis.Redis | None
+    clock: Clock = field(default_factory=SystemClock)
+    # Per-feature collaborators built lazily by their packages (e.g. the routing
+    # engine, the prompt resolver), keyed by feature name.
     extras: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -41,7 +45,8 @@ class Services:
         return Queue(name, connection=self.require_redis())
 
 
-def build_services(settings: Settings, config: HelplineConfig | None = None) -> Services:
+def build_services(settings: Settings, config: HelplineConfig | None = None,
+                   clock: Clock | None = None) -> Services:
     from helpline.config import load_config
 
     redis_client = (redis.Redis.from_url(settings.redis_url, socket_timeout=5,
@@ -53,6 +58,7 @@ def build_services(settings: Settings, config: HelplineConfig | None = None) -> 
         db=Database(settings.database_url),
         pii=PiiProtector(settings.pii_key),
         redis=redis_client,
+        clock=clock or SystemClock(),
     )
 
 

@@ -45,3 +45,10 @@ def create_staff_member(session: Any, *, email: str = "agent@example.org", role:
 
     return create_staff(session, email=email, role=role, password=password,
                         skills=skills if skills is not None else {"km": 5}, **kwargs)
+
+
+def login_as(client: Any, user: Any) -> None:
+    """Log a test client in as `user` the way Flask-Login records it in the session."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
