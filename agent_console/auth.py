@@ -18,7 +18,9 @@ from helpline.services import services
 
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
-login_manager.session_protection = "strong"
+# "basic": a session moved to another client is marked non-fresh; sensitive
+# actions re-check the password rather than logging agents out mid-call.
+login_manager.session_protection = "basic"
 
 
 class StaffPrincipal(UserMixin):
