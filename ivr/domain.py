@@ -1,0 +1,469 @@
+"""The IVR as a pure state machine.
+
+Each Twilio webhook is one transition: `next_step(state, caller_input, context)`
+takes where the caller is (a `State`, carried in the URL Twilio follows), what
+they pressed, and the facts the web layer looked up (the line, the queue), and
+returns a `Decision`: the steps the caller hears (naming prompt ids, never
+sentences) and the effects the web layer must carry out (join a queue, save a
+callback, record an outcome). No Flask, Twilio, SQLAlchemy or Redis here.
+
+Promises to callers encoded here: never silence, never a dead end — every
+failure path ends with an agent, a voicemail, a callback, or a goodbye.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+MAX_TRIES = 3
+LANGUAGE_MENU_TIMEOUT = 6
+MENU_TIMEOUT = 6
+QUEUE_KEY_TIMEOUT = 1
+CALLBACK_ENTRY_TIMEOUT = 15
+MIN_CALLBACK_DIGITS = 6
+MAX_CALLBACK_DIGITS = 15
+
+
+# ---------------------------------------------------------------- what the caller hears
+
+
+@dataclass(frozen=True)
+class Route:
+    """An IVR URL by name; the web layer turns it into a path with a query string."""
+
+    name: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def with_params(self, **params: str | int) -> Route:
+        merged = dict(self.params)
+        merged.update({key: str(value) for key, value in params.items()})
+        return Route(self.name, tuple(sorted(merged.items())))
+
+    def param(self, key: str, default: str = "") -> str:
+        return dict(self.params).get(key, default)
+
+
+def route(name: str, **params: str | int) -> Route:
+    return Route(name).with_params(**params)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    language: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def prompt(prompt_id: str, language: str, **params: str | int) -> Prompt:
+    return Prompt(prompt_id, language, tuple(sorted((k, str(v)) for k, v in params.items())))
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Hold audio (no language) for about `seconds`."""
+
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Gather:
+    prompts: tuple[Prompt | Hold, ...]
+    action: Route
+    num_digits: int | None = 1
+    timeout: int = MENU_TIMEOUT
+    finish_on_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Redirect:
+    action: Route
+
+
+@dataclass(frozen=True)
+class Record:
+    action: Route
+    status_callback: Route
+    max_length_seconds: int
+    finish_on_key: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+Step = Prompt | Hold | Gather | Redirect | Record | Hangup
+
+
+# ---------------------------------------------------------------- what the web layer does
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    language: str
+
+
+@dataclass(frozen=True)
+class ConsentNoticePlayed:
+    pass
+
+
+@dataclass(frozen=True)
+class JoinQueue:
+    callback: bool = False
+
+
+@dataclass(frozen=True)
+class LeaveQueue:
+    reason: str
+
+
+@dataclass(frozen=True)
+class SaveCallback:
+    """Use the calling number (`entered=False`) or the digits just keyed in."""
+
+    entered: bool
+
+
+@dataclass(frozen=True)
+class SetOutcome:
+    outcome: str
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    kind: str
+    detail: tuple[tuple[str, str], ...] = ()
+
+
+Effect = ChooseLanguage | ConsentNoticePlayed | JoinQueue | LeaveQueue | SaveCallback | (
+    SetOutcome) | LogEvent
+
+
+@dataclass(frozen=True)
+class Decision:
+    steps: tuple[Step, ...]
+    effects: tuple[Effect, ...] = ()
+    language: str | None = None
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Line:
+    number: str
+    languages: tuple[str, ...]
+    default_language: str
+    known: bool = True
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """The routing engine's answer about this caller, as the IVR needs it."""
+
+    position: int
+    waiting_seconds: float
+    estimated_wait_seconds: int
+    agents_logged_in: int
+    in_queue: bool = True
+
+
+@dataclass(frozen=True)
+class Context:
+    line: Line
+    main_menu: tuple[tuple[str, str], ...]      # (key, action) in the configured order
+    dialect_parents: Mapping[str, str] = field(default_factory=dict)
+    max_wait_seconds: int = 600
+    announce_interval_seconds: int = 45
+    voicemail_max_seconds: int = 180
+    voicemail_finish_key: str = "#"
+    voicemail_min_seconds: float = 1.0
+    queue: QueueView | None = None
+    caller_number_last_digits: str | None = None   # None: withheld or unusable
+    entered_number_valid: bool | None = None
+    recording_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class CallerInput:
+    digits: str | None = None   # None: nothing pressed (timeout)
+
+
+# ---------------------------------------------------------------- the machine
+
+
+def next_step(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    handler = _HANDLERS.get(state.name)
+    if handler is None:
+        return _apology(context.line.default_language)
+    return handler(state, caller_input, context)
+
+
+def incoming(context: Context) -> Decision:
+    line = context.line
+    effects: tuple[Effect, ...] = ()
+    if not line.known:
+        effects = (LogEvent("unknown_number"),)
+    if len(line.languages) == 1:
+        decision = _welcome_and_main_menu(line.languages[0], context)
+        return Decision(decision.steps, effects + decision.effects, decision.language)
+    return Decision(_language_menu(line, tries=0, lead=()), effects, line.default_language)
+
+
+def _language_menu(line: Line, tries: int, lead: tuple[Step, ...]) -> tuple[Step, ...]:
+    options = tuple(prompt("language_option", code, digit=index + 1)
+                    for index, code in enumerate(line.languages))
+    return lead + (
+        Gather(options, route("language", tries=tries), timeout=LANGUAGE_MENU_TIMEOUT),
+    )
+
+
+def _on_language(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    line = context.line
+    tries = _int(state.param("tries"))
+    digits = caller_input.digits
+    if digits and digits.isdigit() and 1 <= int(digits) <= len(line.languages):
+        return _welcome_and_main_menu(line.languages[int(digits) - 1], context)
+    if digits == "*":
+        return Decision(_language_menu(line, tries, ()), language=line.default_language)
+    failure = "no_input" if not digits else "not_recognised"
+    if tries + 1 >= MAX_TRIES:
+        decision = _welcome_and_main_menu(line.default_language, context)
+        return Decision(decision.steps, (LogEvent("language_defaulted"),) + decision.effects,
+                        decision.language)
+    lead = (prompt(failure, line.default_language),)
+    return Decision(_language_menu(line, tries + 1, lead), language=line.default_language)
+
+
+def _welcome_and_main_menu(language: str, context: Context) -> Decision:
+    steps: tuple[Step, ...] = (
+        prompt("welcome", language),
+        prompt("consent_notice", language),
+        _main_menu_gather(language, context, tries=0),
+    )
+    return Decision(steps, (ChooseLanguage(language), ConsentNoticePlayed()), language)
+
+
+def _main_menu_gather(language: str, context: Context, tries: int) -> Gather:
+    options = tuple(prompt(f"menu_{action}", language, digit=key)
+                    for key, action in context.main_menu)
+    return Gather(options, route("main", lang=language, tries=tries), timeout=MENU_TIMEOUT)
+
+
+def _on_main(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    tries = _int(state.param("tries"))
+    actions = dict(context.main_menu)
+    action = actions.get(caller_input.digits or "")
+    if action is None:
+        if tries + 1 >= MAX_TRIES:
+            # Three times nothing usable: a person is the safest place to end up.
+            decision = _join_queue(language, context)
+            return Decision(decision.steps, (LogEvent("menu_defaulted"),) + decision.effects,
+                            language)
+        failure = "no_input" if not caller_input.digits else "not_recognised"
+        return Decision((prompt(failure, language),
+                         _main_menu_gather(language, context, tries + 1)), language=language)
+    return _main_menu_action(action, language, context)
+
+
+def _main_menu_action(action: str, language: str, context: Context) -> Decision:
+    if action == "agent":
+        return _join_queue(language, context)
+    if action == "voicemail":
+        return _voicemail(language, context)
+    if action == "callback":
+        return _callback_start(language, context)
+    if action == "information":
+        return Decision((prompt("information", language),
+                         _main_menu_gather(language, context, tries=0)),
+                        (LogEvent("information_played"),), language)
+    return Decision((_main_menu_gather(language, context, tries=0),), language=language)
+
+
+def _join_queue(language: str, context: Context) -> Decision:
+    # The web layer joins the routing queue, then follows this redirect; the wait
+    # loop decides (with live queue facts) whether anyone can serve the caller.
+    return Decision((prompt("queue_joined", language), Redirect(route("wait", lang=language))),
+                    (JoinQueue(),), language)
+
+
+def _on_wait(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    queue = context.queue
+    if queue is None or not queue.in_queue:
+        # Lost from the queue (e.g. expired state): rejoin rather than strand the caller.
+        return Decision((Redirect(route("wait", lang=language)),), (JoinQueue(),), language)
+    if queue.agents_logged_in == 0:
+        return _offer(language, "no_agents", context, leave_reason="no_agents")
+    if queue.waiting_seconds >= context.max_wait_seconds:
+        return _offer(language, "max_wait_reached", context, leave_reason="max_wait")
+    minutes = max(1, round(queue.estimated_wait_seconds / 60))
+    hold = max(5, min(context.announce_interval_seconds,
+                      int(context.max_wait_seconds - queue.waiting_seconds) + 1))
+    announcements: tuple[Prompt | Hold, ...] = (
+        prompt("queue_position", language, position=queue.position),
+        prompt("queue_wait", language, minutes=minutes),
+        prompt("queue_options", language),
+        Hold(hold),
+    )
+    return Decision((Gather(announcements, route("queue_key", lang=language),
+                            timeout=QUEUE_KEY_TIMEOUT),
+                     Redirect(route("wait", lang=language))), language=language)
+
+
+def _on_queue_key(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    if caller_input.digits == "1":
+        decision = _voicemail(language, context)
+        return Decision(decision.steps, (LeaveQueue("voicemail"),) + decision.effects, language)
+    if caller_input.digits == "2":
+        # The callback keeps the caller's place: the queue entry becomes a callback.
+        return _callback_start(language, context)
+    return Decision((Redirect(route("wait", lang=language)),), language=language)
+
+
+def _offer(language: str, reason_prompt: str, context: Context, *, leave_reason: str,
+           tries: int = 0) -> Decision:
+    return Decision(
+        (prompt(reason_prompt, language), _offer_gather(language, tries)),
+        (LeaveQueue(leave_reason), LogEvent("offered_alternatives", (("reason", leave_reason),))),
+        language,
+    )
+
+
+def _offer_gather(language: str, tries: int) -> Gather:
+    return Gather((prompt("offer_voicemail_or_callback", language),),
+                  route("offer", lang=language, tries=tries), timeout=MENU_TIMEOUT)
+
+
+def _on_offer(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    tries = _int(state.param("tries"))
+    if caller_input.digits == "1":
+        return _voicemail(language, context)
+    if caller_input.digits == "2":
+        return _callback_start(language, context)
+    if tries + 1 >= MAX_TRIES:
+        return _voicemail(language, context)
+    failure = "no_input" if not caller_input.digits else "not_recognised"
+    return Decision((prompt(failure, language), _offer_gather(language, tries + 1)),
+                    language=language)
+
+
+def _voicemail(language: str, context: Context) -> Decision:
+    return Decision(
+        (prompt("voicemail_prompt", language, key=context.voicemail_finish_key),
+         Record(action=route("voicemail_done", lang=language),
+                status_callback=route("recording_status", kind="voicemail", lang=language),
+                max_length_seconds=context.voicemail_max_seconds,
+                finish_on_key=context.voicemail_finish_key),
+         # Reached only if Twilio records nothing at all (caller silent, then hangs on).
+         Redirect(route("voicemail_done", lang=language))),
+        (LogEvent("voicemail_started"),),
+        language,
+    )
+
+
+def _on_voicemail_done(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    seconds = context.recording_seconds or 0.0
+    if seconds < context.voicemail_min_seconds:
+        return Decision((prompt("voicemail_empty", language), _offer_gather(language, 0)),
+                        (LogEvent("voicemail_too_short", (("seconds", f"{seconds:.1f}"),)),),
+                        language)
+    return Decision((prompt("voicemail_thanks", language), prompt("goodbye", language), Hangup()),
+                    (SetOutcome("voicemail"),), language)
+
+
+def _callback_start(language: str, context: Context) -> Decision:
+    if context.caller_number_last_digits:
+        return Decision(
+            (Gather((prompt("callback_confirm_number", language,
+                            last_digits=context.caller_number_last_digits),),
+                    route("callback_choice", lang=language), timeout=MENU_TIMEOUT),
+             Redirect(route("callback_enter", lang=language, tries=0))),
+            language=language)
+    return _callback_enter(language, tries=0, lead=())
+
+
+def _on_callback_choice(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    if caller_input.digits == "1" and context.caller_number_last_digits:
+        return _callback_saved(language, entered=False)
+    return _callback_enter(language, tries=0, lead=())
+
+
+def _callback_enter(language: str, tries: int, lead: tuple[Step, ...]) -> Decision:
+    return Decision(
+        lead + (Gather((prompt("callback_enter_number", language),),
+                       route("callback_entered", lang=language, tries=tries),
+                       num_digits=None, timeout=CALLBACK_ENTRY_TIMEOUT, finish_on_key="#"),),
+        language=language)
+
+
+def _on_callback_enter(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    return _callback_enter(state.param("lang") or context.line.default_language,
+                           _int(state.param("tries")), ())
+
+
+def _on_callback_entered(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    language = state.param("lang") or context.line.default_language
+    tries = _int(state.param("tries"))
+    if context.entered_number_valid:
+        return _callback_saved(language, entered=True)
+    if tries + 1 >= MAX_TRIES:
+        decision = _voicemail(language, context)
+        return Decision((prompt("callback_invalid_number", language),) + decision.steps,
+                        decision.effects, language)
+    return _callback_enter(language, tries + 1, (prompt("callback_invalid_number", language),))
+
+
+def _callback_saved(language: str, *, entered: bool) -> Decision:
+    return Decision(
+        (prompt("callback_confirmed", language), prompt("goodbye", language), Hangup()),
+        (SaveCallback(entered=entered), JoinQueue(callback=True),
+         SetOutcome("callback_requested")),
+        language)
+
+
+def _apology(language: str) -> Decision:
+    return Decision((prompt("technical_problem", language), Redirect(
+        route("voicemail", lang=language))), (LogEvent("apology"),), language)
+
+
+def _on_voicemail(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    return _voicemail(state.param("lang") or context.line.default_language, context)
+
+
+def _int(raw: str) -> int:
+    return int(raw) if raw.isdigit() else 0
+
+
+_HANDLERS = {
+    "language": _on_language,
+    "main": _on_main,
+    "wait": _on_wait,
+    "queue_key": _on_queue_key,
+    "offer": _on_offer,
+    "voicemail": _on_voicemail,
+    "voicemail_done": _on_voicemail_done,
+    "callback_choice": _on_callback_choice,
+    "callback_enter": _on_callback_enter,
+    "callback_entered": _on_callback_entered,
+}
+
+ROUTE_NAMES = tuple(_HANDLERS) + ("recording_status",)
+
+
+def apology(language: str) -> Decision:
+    """What any failure sounds like: an apology, then a chance to leave a message."""
+    return _apology(language)
+
+
+def routing_language(language: str, dialect_parents: Mapping[str, str]) -> tuple[str, str | None]:
+    """(queue language, dialect) for a spoken language: Shan → ("my", "shn")."""
+    parent = dialect_parents.get(language)
+    return (parent, language) if parent else (language, None)
