@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.models import Call, CallbackRequest, CallEvent, Caller, Notice
+from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
 
 # How Twilio spells a number it cannot show.
 WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "+266696687", "+7378742833"}
