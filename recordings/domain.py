@@ -1,0 +1,119 @@
+"""Pure rules for recordings: what a status callback says, which kind of recording
+it is, whether the audio we hold matches what Twilio reported, when it expires.
+
+No Flask, Twilio, SQLAlchemy or Redis: plain values in, plain values out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+
+VOICEMAIL = "voicemail"
+CALL = "call"
+KINDS = (VOICEMAIL, CALL)
+
+# rq retry delays (seconds) for network errors and Twilio 5xx: about 20 minutes in
+# all, long enough to ride out a Twilio incident, short enough for the morning shift.
+RETRY_INTERVALS = (10, 30, 90, 270, 810)
+MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
+
+# Twilio reports RecordingDuration in whole seconds; allow for its rounding and for
+# codec padding, but catch a file cut short in transit.
+DURATION_TOLERANCE_SECONDS = 1.5
+DURATION_TOLERANCE_RATIO = 0.05
+
+
+class InvalidCallback(ValueError):
+    """The callback is missing a field we cannot work without."""
+
+
+@dataclass(frozen=True)
+class RecordingCallback:
+    recording_sid: str
+    call_sid: str | None
+    status: str
+    duration_seconds: float | None
+    channels: int
+    source: str | None
+    requested_kind: str | None
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
+
+
+def parse_callback(form: Mapping[str, str], requested_kind: str | None = None
+                   ) -> RecordingCallback:
+    """Twilio's recording status callback fields → a typed event."""
+    sid = (form.get("RecordingSid") or "").strip()
+    if not RECORDING_SID.match(sid):
+        raise InvalidCallback("RecordingSid is missing or malformed")
+    call_sid = (form.get("CallSid") or "").strip() or None
+    if call_sid is not None and not CALL_SID.match(call_sid):
+        call_sid = None
+    return RecordingCallback(
+        recording_sid=sid,
+        call_sid=call_sid,
+        status=(form.get("RecordingStatus") or "completed").strip().lower(),
+        duration_seconds=_number(form.get("RecordingDuration")),
+        channels=int(_number(form.get("RecordingChannels")) or 1),
+        source=form.get("RecordingSource") or None,
+        requested_kind=requested_kind if requested_kind in KINDS else None,
+    )
+
+
+def classify_kind(channels: int, requested_kind: str | None, call_outcome: str | None) -> str:
+    """Voicemail or a recorded conversation.
+
+    Two channels only come from a recorded <Dial> (caller and agent legs), whatever
+    the URL says; otherwise trust the IVR's `?kind=`, then the call's outcome.
+    """
+    if channels >= 2:
+        return CALL
+    if requested_kind in KINDS:
+        return requested_kind
+    if call_outcome == "answered":
+        return CALL
+    return VOICEMAIL
+
+
+def duration_problem(decoded_seconds: float, reported_seconds: float | None) -> str | None:
+    """A sentence when the file is shorter or longer than Twilio said, else None."""
+    if reported_seconds is None or reported_seconds <= 0:
+        return None
+    tolerance = max(DURATION_TOLERANCE_SECONDS, reported_seconds * DURATION_TOLERANCE_RATIO)
+    if abs(decoded_seconds - reported_seconds) <= tolerance:
+        return None
+    return (f"the audio lasts {decoded_seconds:.1f} s but Twilio reported "
+            f"{reported_seconds:.0f} s")
+
+
+def is_too_short(kind: str, duration_seconds: float, min_voicemail_seconds: float) -> bool:
+    """A voicemail shorter than the minimum is a hang-up, not a message."""
+    return kind == VOICEMAIL and duration_seconds < min_voicemail_seconds
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    """Anything created before this instant has outlived a `days`-day retention."""
+    return now - timedelta(days=days)
+
+
+def channel_labels(channels: int) -> tuple[str, ...]:
+    """Transcript labels: a Dial recording puts the caller on channel 0, the agent on 1."""
+    return ("caller", "agent") if channels >= 2 else ("mono",)
+
+
+def _number(raw: str | None) -> float | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if value >= 0 else None

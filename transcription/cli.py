@@ -1,0 +1,63 @@
+"""`helpline transcribe FILE --language LANG [--json]`: transcribe a file by hand.
+
+Every failure is one line on stderr and exit status 1 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from helpline.settings import load_settings
+from recordings.audio import decode
+from recordings.errors import AudioError
+from transcription.registry import ModelRegistry
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--language", "-l", required=True, help="Language code, e.g. ko.")
+@click.option("--json", "as_json", is_flag=True, help="JSON with words, timings, confidences.")
+@click.option("--grammar", default=None,
+              help="Limit recognition to these comma-separated words or phrases.")
+def transcribe(file: Path, language: str, as_json: bool, grammar: str | None) -> None:
+    """Transcribe FILE (WAV, mu-law WAV or MP3) offline with the language's model."""
+    registry = ModelRegistry.from_settings(load_settings())
+    if registry.spec(language) is None:
+        _fail(f"no speech model for language {language!r} (models: "
+              f"{', '.join(registry.languages()) or 'none'}); set VOSK_MODELS to add one, "
+              "or use the console's human-transcription queue")
+    if not file.exists():
+        _fail(f"{file}: no such file")
+    if file.is_dir():
+        _fail(f"{file}: is a folder, not an audio file")
+    try:
+        decoded = decode(file)
+    except AudioError as exc:
+        _fail(f"{file}: {exc.message} ({exc.code})")
+    engine = registry.engine(language)
+    assert engine is not None
+    phrases = [p.strip() for p in grammar.split(",") if p.strip()] if grammar else None
+    results = {}
+    labels = ("caller", "agent") if len(decoded.channels) >= 2 else ("mono",)
+    for label, pcm in zip(labels, decoded.channels, strict=False):
+        results[label] = engine.transcribe(pcm, decoded.sample_rate, grammar=phrases)
+    if as_json:
+        click.echo(json.dumps({"file": str(file), "language": language,
+                               "channels": {k: v.to_json() for k, v in results.items()}},
+                              ensure_ascii=False, indent=2))
+        return
+    for label, result in results.items():
+        prefix = f"[{label}] " if len(results) > 1 else ""
+        click.echo(prefix + result.text)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"helpline transcribe: {message}", err=True)
+    sys.exit(1)
+
+
+commands = [transcribe]
