@@ -1,0 +1,72 @@
+"""Recordings the stand-in has made, with their WAV and MP3 files on disk,
+shaped like Twilio's Recording resource."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.ids import recording_sid
+
+
+@dataclass
+class StoredRecording:
+    sid: str
+    account_sid: str
+    call_sid: str
+    folder: Path
+    duration: int
+    channels: int
+    source: str                  # RecordVerb / DialVerb
+    created_at: float
+    start_time: float
+    status: str = "completed"
+
+    @property
+    def wav_path(self) -> Path:
+        return self.folder / f"{self.sid}.wav"
+
+    @property
+    def mp3_path(self) -> Path:
+        return self.folder / f"{self.sid}.mp3"
+
+
+class RecordingStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._items: dict[str, StoredRecording] = {}
+        self._lock = threading.Lock()
+
+    def new_sid(self) -> str:
+        return recording_sid()
+
+    def add(self, recording: StoredRecording) -> StoredRecording:
+        with self._lock:
+            self._items[recording.sid] = recording
+        return recording
+
+    def get(self, sid: str) -> StoredRecording | None:
+        with self._lock:
+            return self._items.get(sid)
+
+    def list(self, call_sid: str | None = None) -> list[StoredRecording]:
+        with self._lock:
+            items = list(self._items.values())
+        return [item for item in items if call_sid is None or item.call_sid == call_sid]
+
+    def delete(self, sid: str) -> bool:
+        with self._lock:
+            recording = self._items.pop(sid, None)
+        if recording is None:
+            return False
+        for path in (recording.wav_path, recording.mp3_path):
+            path.unlink(missing_ok=True)
+        return True
+
+    def wipe(self) -> None:
+        with self._lock:
+            self._items.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,117 @@
+"""A call as plain JSON: what the caller heard (with prompt ids), the path through
+the IVR, time in queue, the outcome, every webhook's status and latency, notices.
+
+The outcome is read from what Twilio could observe:
+  error               the call ended on an application error (a fatal notice)
+  bridged             a <Dial> (or a <Dial><Queue> from another call) connected
+  voicemail           a <Record> produced a recording
+  callback_requested  the IVR's path or prompts mention "callback" (the app's own
+                      URLs and prompt ids are the only signal Twilio would see)
+  hung_up             anything else: the caller or the app hung up
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from helpline.pii import mask_number
+from simulator.call import Heard, LiveCall
+
+PROMPT_AUDIO = re.compile(r"/prompts/audio/(?P<language>[^/]+)/(?P<prompt_id>[^/?#]+?)\.\w+$")
+
+
+def prompt_of_url(url: str | None) -> tuple[str | None, str | None]:
+    """(language, prompt id) of the app's prompt audio URL, else (None, None)."""
+    if not url:
+        return None, None
+    match = PROMPT_AUDIO.search(urlsplit(url).path)
+    if match is None:
+        return None, None
+    return match["language"], match["prompt_id"]
+
+
+def _say_prompt_id(text: str | None, language: str | None) -> str | None:
+    """The prompts catalogue's id for a spoken text, when the catalogue offers a
+    reverse lookup (`prompts.catalogue.prompt_id_for_text(text, language)`)."""
+    try:
+        catalogue = importlib.import_module("prompts.catalogue")
+    except ImportError:
+        return None
+    lookup = getattr(catalogue, "prompt_id_for_text", None)
+    if lookup is None or not text:
+        return None
+    try:
+        result = lookup(text, language)
+    except Exception:  # noqa: BLE001 - a report must not fail on a catalogue bug
+        return None
+    return str(result) if result else None
+
+
+def heard_json(item: Heard) -> dict[str, Any]:
+    if item.verb == "play":
+        language, prompt_id = prompt_of_url(item.audio_url)
+    else:
+        language, prompt_id = item.language, _say_prompt_id(item.text, item.language)
+    data: dict[str, Any] = {"verb": item.verb, "prompt_id": prompt_id, "language": language}
+    if item.verb == "play":
+        data["audio_url"] = item.audio_url
+    else:
+        data["text"] = item.text
+    data.update({"at": item.at, "seconds": item.seconds})
+    if item.interrupted:
+        data["interrupted"] = True
+    return data
+
+
+def outcome(call: LiveCall, heard: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    if any(notice.fatal for notice in call.notices) or call.ended_by == "error":
+        return {"kind": "error"}
+    if call.bridged_to:
+        kind, _, agent = call.bridged_to.partition(":")
+        return {"kind": "bridged", "agent": agent, "agent_kind": kind,
+                "talk_seconds": round(call.bridged_seconds, 3)}
+    if any(ref.source == "RecordVerb" for ref in call.recordings):
+        return {"kind": "voicemail",
+                "recording_sid": next(ref.sid for ref in call.recordings
+                                      if ref.source == "RecordVerb")}
+    heard = heard if heard is not None else [heard_json(item) for item in list(call.heard)]
+    mentions = [url for url in call.path if "callback" in urlsplit(url).path.lower()]
+    mentions += [item["prompt_id"] for item in heard
+                 if item.get("prompt_id") and "callback" in item["prompt_id"]]
+    if mentions:
+        return {"kind": "callback_requested"}
+    return {"kind": "hung_up", "by": call.ended_by}
+
+
+def call_json(call: LiveCall) -> dict[str, Any]:
+    heard = [heard_json(item) for item in list(call.heard)]
+    duration = None
+    if call.answered_at is not None:
+        end = call.ended_at if call.ended_at is not None else None
+        duration = round(end - call.answered_at, 3) if end is not None else None
+    return {
+        "call_sid": call.sid,
+        "to": call.to,
+        "from": mask_number(call.from_),
+        "status": call.status,
+        "finished": call.finished,
+        "duration_seconds": duration,
+        "heard": heard,
+        "path": [url for url in list(call.path)],
+        "queue_seconds": round(call.queue_seconds, 3),
+        "in_queue": call.queue_name,
+        "outcome": outcome(call, heard) if call.finished else {"kind": "in_progress"},
+        "ended_by": call.ended_by,
+        "webhooks": [{"purpose": hook.purpose, "url": hook.url, "method": hook.method,
+                      "status": hook.status, "latency_ms": hook.latency_ms,
+                      **({"error": hook.error} if hook.error else {})}
+                     for hook in list(call.webhooks)],
+        "notices": [{"code": notice.code, "message": notice.message, "url": notice.url,
+                     "fatal": notice.fatal} for notice in list(call.notices)],
+        "recordings": [{"sid": ref.sid, "url": ref.url, "duration": ref.duration,
+                        "channels": ref.channels, "source": ref.source}
+                       for ref in list(call.recordings)],
+    }
