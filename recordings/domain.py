@@ -25,7 +25,7 @@ MAX_ATTEMPTS = len(RETRY_INTERVALS) + 1
 
 # Twilio reports RecordingDuration in whole seconds; allow for its rounding and for
 # codec padding, but catch a file cut short in transit.
-DURATION_TOLERANCE_SECONDS = 1.5
+DURATION_TOLERANCE_SECONDS = 1.0
 DURATION_TOLERANCE_RATIO = 0.05
 
 

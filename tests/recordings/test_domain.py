@@ -1,0 +1,81 @@
+"""The pure rules: callback parsing, kind, duration checks, retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from recordings import domain
+
+SID = "RE" + "a" * 32
+CALL_SID = "CA" + "b" * 32
+
+
+def test_parse_callback_reads_twilio_fields():
+    event = domain.parse_callback({
+        "RecordingSid": SID, "CallSid": CALL_SID, "RecordingStatus": "completed",
+        "RecordingDuration": "14", "RecordingChannels": "2", "RecordingSource": "DialVerb",
+        "From": "+66812345678"}, "voicemail")
+    assert event == domain.RecordingCallback(
+        recording_sid=SID, call_sid=CALL_SID, status="completed", duration_seconds=14.0,
+        channels=2, source="DialVerb", requested_kind="voicemail")
+    assert "66812345678" not in repr(event)  # the caller's number is never carried along
+
+
+@pytest.mark.parametrize("form", [
+    {}, {"RecordingSid": "RE123"}, {"RecordingSid": "../../etc/passwd"},
+    {"RecordingSid": "CA" + "a" * 32},
+])
+def test_parse_callback_rejects_missing_or_malformed_sids(form):
+    with pytest.raises(domain.InvalidCallback):
+        domain.parse_callback(form)
+
+
+def test_parse_callback_tolerates_odd_numbers():
+    event = domain.parse_callback({"RecordingSid": SID, "RecordingDuration": "-3",
+                                   "CallSid": "nonsense"}, "bogus")
+    assert (event.duration_seconds, event.channels, event.call_sid,
+            event.requested_kind) == (None, 1, None, None)
+
+
+@pytest.mark.parametrize(("channels", "requested", "outcome", "kind"), [
+    (1, "voicemail", None, "voicemail"),
+    (2, "voicemail", "voicemail", "call"),   # two channels only come from a recorded Dial
+    (1, None, "answered", "call"),
+    (1, None, "voicemail", "voicemail"),
+    (1, None, None, "voicemail"),
+    (1, "call", None, "call"),
+])
+def test_classify_kind(channels, requested, outcome, kind):
+    assert domain.classify_kind(channels, requested, outcome) == kind
+
+
+@pytest.mark.parametrize(("decoded", "reported", "ok"), [
+    (14.3, 14, True), (13.0, 14, True), (14.9, 14, True), (15.6, 14, False),
+    (6.0, 14, False),        # truncated in transit or at the source
+    (200.0, 180, False),
+    (1.0, None, True),       # Twilio did not say: nothing to compare
+    (3.0, 0, True),
+])
+def test_duration_problem(decoded, reported, ok):
+    assert (domain.duration_problem(decoded, reported) is None) is ok
+
+
+def test_too_short_applies_to_voicemail_only():
+    assert domain.is_too_short("voicemail", 0.4, 1.0)
+    assert not domain.is_too_short("voicemail", 1.0, 1.0)
+    assert not domain.is_too_short("call", 0.4, 1.0)
+
+
+def test_retention_cutoff_and_channel_labels():
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    assert domain.retention_cutoff(now, 90) == datetime(2026, 1, 31, tzinfo=UTC)
+    assert domain.channel_labels(1) == ("mono",)
+    assert domain.channel_labels(2) == ("caller", "agent")
+
+
+def test_retries_back_off_exponentially():
+    intervals = domain.RETRY_INTERVALS
+    assert all(b == a * 3 for a, b in zip(intervals, intervals[1:], strict=False))
+    assert domain.MAX_ATTEMPTS == len(intervals) + 1
