@@ -50,6 +50,10 @@ class Settings:
     recordings_dir: Path
     vosk_models: dict[str, Path] = field(default_factory=dict)
     port: int = 5000
+    # Browser softphone (Twilio Voice JS SDK) in production; optional, unused locally.
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: str | None = None
+    twilio_twiml_app_sid: str | None = None
 
     @property
     def uses_local_twilio(self) -> bool:
@@ -133,7 +137,18 @@ def load_settings(
         recordings_dir=recordings_dir,
         vosk_models=_parse_vosk_models(env.get("VOSK_MODELS", "")),
         port=_parse_port(env.get("PORT", "5000")),
+        twilio_api_key_sid=_optional_sid(env, "TWILIO_API_KEY_SID", "SK"),
+        twilio_api_key_secret=env.get("TWILIO_API_KEY_SECRET") or None,
+        twilio_twiml_app_sid=_optional_sid(env, "TWILIO_TWIML_APP_SID", "AP"),
     )
+
+
+def _optional_sid(env: Mapping[str, str], setting: str, prefix: str) -> str | None:
+    value = env.get(setting) or None
+    if value is not None and not (value.startswith(prefix) and len(value) == 34):
+        raise SettingsError(setting, f"{value!r} is not a {prefix}... SID",
+                            f"it starts with {prefix} and has 34 characters, or unset it")
+    return value
 
 
 def _check_database_url(url: str) -> None:

@@ -1,0 +1,97 @@
+"""The agent's screen: presence, offers, the active call, wrap-up, work lists.
+
+Presence, offers, accept/decline, hang-up and transfers are the routing engine's
+JSON API (`/api/agents/me/...`, `/api/calls/...`); this module renders the page,
+its htmx fragments, and the facts about a caller an agent is allowed to see.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template
+from sqlalchemy import select
+
+from agent_console import access, store
+from agent_console.access import languages_served
+from agent_console.auth import current_staff, roles_required
+from agent_console.callers import caller_summary
+from agent_console.softphone import SoftphoneNotConfigured, softphone_setup
+from agent_console.taxonomy import groups
+from helpline.services import services
+from ivr.models import Call
+
+bp = Blueprint("agent", __name__)
+
+ANY_STAFF = ("agent", "supervisor", "admin")
+BREAK_REASONS = ("meal", "rest", "training", "meeting", "admin_work")
+
+
+def served_languages() -> set[str]:
+    parents = {code: lang.parent for code, lang in services().config.languages.items()}
+    return languages_served(current_staff().languages, parents)
+
+
+@bp.get("/console/agent")
+@roles_required(*ANY_STAFF)
+def agent_home():  # type: ignore[no-untyped-def]
+    config = services().config
+    db = services().db.scoped()
+    agents = [user for user in store.staff_list(db)
+              if user.active and user.role == "agent" and user.id != current_staff().id]
+    return render_template(
+        "console/agent.html", languages=config.languages, break_reasons=BREAK_REASONS,
+        transfer_agents=agents, wrap_up_seconds=config.queue.wrap_up_seconds,
+        offer_seconds=config.queue.reservation_timeout_seconds, category_groups=groups(),
+        languages_json={code: f"{lang.name} · {lang.native_name}"
+                        for code, lang in config.languages.items()})
+
+
+@bp.get("/console/agent/lists/<which>")
+@roles_required(*ANY_STAFF)
+def work_list(which: str):  # type: ignore[no-untyped-def]
+    db = services().db.scoped()
+    languages = served_languages()
+    if which == "tickets":
+        rows = store.my_tickets(db, current_staff().id)
+    elif which == "voicemails":
+        rows = store.voicemails_for(db, languages)
+    elif which == "callbacks":
+        rows = store.open_callbacks_for(db, languages)
+    elif which == "transcription":
+        rows = store.awaiting_transcription(db, languages)
+    else:
+        abort(404)
+    return render_template(f"console/_list_{which}.html", rows=rows,
+                           languages=services().config.languages,
+                           reference=lambda caller_id: caller_summary(db, caller_id))
+
+
+@bp.get("/console/calls/<call_sid>/panel")
+@roles_required(*ANY_STAFF)
+def call_panel(call_sid: str):  # type: ignore[no-untyped-def]
+    """The active-call panel: who (masked), in which language, and their history."""
+    db = services().db.scoped()
+    call = db.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        abort(404)
+    staff = current_staff()
+    parents = {code: lang.parent for code, lang in services().config.languages.items()}
+    if not access.can_open_ticket(role=staff.role, user_id=staff.id, skills=staff.languages,
+                                  ticket_language=call.language or "",
+                                  assignee_id=call.agent_id, parents=parents):
+        abort(403)
+    calls, tickets = (store.caller_history(db, call.caller_id, excluding_call=call.id)
+                      if call.caller_id else ([], []))
+    return render_template(
+        "console/_call_panel.html", call=call, caller=caller_summary(db, call.caller_id),
+        earlier_calls=calls, earlier_tickets=tickets, languages=services().config.languages,
+        ticket=store.ticket_for_call(db, call.id))
+
+
+@bp.get("/console/softphone")
+@roles_required(*ANY_STAFF)
+def softphone():  # type: ignore[no-untyped-def]
+    try:
+        setup = softphone_setup(services().settings, current_staff().id)
+    except SoftphoneNotConfigured as exc:
+        return jsonify(error=exc.code, message=str(exc)), 503
+    return jsonify(setup.as_dict())

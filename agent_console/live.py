@@ -1,0 +1,86 @@
+"""The wallboard's live picture: figures per language, the agents table, the chart.
+
+Built from the database (calls today, the last recorded presence of every agent),
+which every process shares; `wallboard_views` re-sends it whenever the routing
+engine publishes an event on Redis, so tiles change within a moment of a caller
+joining or leaving a queue.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from agent_console import store
+from agent_console.figures import AgentRecord, CallRecord, calls_per_hour, language_figures
+from agent_console.models import StaffUser
+from helpline.config import HelplineConfig
+
+DEFAULT_TIMEZONE = "Asia/Bangkok"
+
+
+def start_of_day(now: datetime, zone: ZoneInfo) -> datetime:
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time.min, tzinfo=zone)
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def snapshot(session: Session, config: HelplineConfig, *, now: datetime,
+             timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    zone = ZoneInfo(timezone)
+    # Calls still waiting from before midnight count as waiting, not as today's offered.
+    since = min(start_of_day(now, zone), now - timedelta(hours=2))
+    day_start = start_of_day(now, zone)
+    calls = store.calls_since(session, since)
+    records = [
+        CallRecord(language=call.language or "", started_at=call.started_at.timestamp(),
+                   queued_at=_epoch(call.queued_at), answered_at=_epoch(call.answered_at),
+                   ended_at=_epoch(call.ended_at), outcome=call.outcome)
+        for call in calls
+        if call.started_at >= day_start or (call.ended_at is None and call.answered_at is None)
+    ]
+    agents = agent_records(session)
+    languages = list(config.languages)
+    figures = language_figures(records, agents, languages=languages, now=now.timestamp())
+    hours = calls_per_hour(
+        ((call.language or "", call.started_at.astimezone(zone).hour)
+         for call in calls if call.started_at >= day_start),
+        languages)
+    return {
+        "at": now.isoformat(),
+        "languages": [
+            {**figure.as_dict(), "name": config.languages[figure.language].name}
+            for figure in figures
+        ],
+        "agents": [
+            {"id": agent.agent_id, "name": agent.name, "languages": list(agent.languages),
+             "state": agent.state, "reason": agent.reason,
+             "seconds_in_state": (round(now.timestamp() - agent.since)
+                                  if agent.since is not None else None)}
+            for agent in agents if agent.state != "offline"
+        ],
+        "calls_per_hour": {code: series for code, series in hours.items() if any(series)},
+    }
+
+
+def agent_records(session: Session) -> list[AgentRecord]:
+    states = store.latest_states(session)
+    users = session.scalars(
+        select(StaffUser).options(selectinload(StaffUser.skills))
+        .where(StaffUser.active.is_(True), StaffUser.role == "agent")
+        .order_by(StaffUser.display_name))
+    records = []
+    for user in users:
+        state, reason, since = states.get(user.id, ("offline", None, None))
+        records.append(AgentRecord(
+            agent_id=user.id, name=user.display_name,
+            languages=tuple(skill.language for skill in user.skills),
+            state=state, since=_epoch(since), reason=reason))
+    return records

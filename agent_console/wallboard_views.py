@@ -1,0 +1,95 @@
+"""The supervisor's wallboard: tiles per language, agents table, calls-per-hour chart.
+
+Live updates are Server-Sent Events. Each open wallboard holds one streaming
+response (a thread under gunicorn's gthread workers) subscribed to the routing
+engine's Redis pub/sub channels; on an event it re-reads the figures and sends
+them, and sends a comment every `HEARTBEAT_SECONDS` so proxies keep the line open.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
+
+from agent_console.auth import roles_required
+from agent_console.live import DEFAULT_TIMEZONE, snapshot
+from helpline.db import utcnow
+from helpline.services import Services, services
+
+bp = Blueprint("wallboard", __name__)
+
+SUPERVISORS = ("supervisor", "admin")
+HEARTBEAT_SECONDS = 15.0
+# A burst of events (a queue filling after a raid) becomes one update.
+COALESCE_SECONDS = 0.25
+# Where the routing engine publishes queue and agent events.
+DEFAULT_LIVE_CHANNEL_PATTERNS = ("routing:*", "helpline:live*")
+
+
+def _timezone() -> str:
+    return str(current_app.config.get("HELPLINE_TIMEZONE", DEFAULT_TIMEZONE))
+
+
+def current_snapshot(svc: Services, timezone: str) -> dict[str, object]:
+    with svc.db.session() as session:
+        return snapshot(session, svc.config, now=utcnow(), timezone=timezone)
+
+
+@bp.get("/wallboard")
+@roles_required(*SUPERVISORS)
+def wallboard():  # type: ignore[no-untyped-def]
+    svc = services()
+    return render_template("console/wallboard.html",
+                           live=current_snapshot(svc, _timezone()),
+                           languages=svc.config.languages)
+
+
+@bp.get("/wallboard/live.json")
+@roles_required(*SUPERVISORS)
+def live_json():  # type: ignore[no-untyped-def]
+    return jsonify(current_snapshot(services(), _timezone()))
+
+
+@bp.get("/wallboard/stream")
+@roles_required(*SUPERVISORS)
+def stream():  # type: ignore[no-untyped-def]
+    svc = services()
+    timezone = _timezone()
+    patterns = current_app.config.get("CONSOLE_LIVE_CHANNEL_PATTERNS",
+                                      DEFAULT_LIVE_CHANNEL_PATTERNS)
+    heartbeat = float(current_app.config.get("CONSOLE_SSE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+    return Response(_events(svc, timezone, tuple(patterns), heartbeat),
+                    mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _events(svc: Services, timezone: str, patterns: tuple[str, ...],
+            heartbeat: float) -> Iterator[str]:
+    yield "retry: 3000\n\n"  # the browser reconnects after 3 s if the line drops
+    yield _sse("live", current_snapshot(svc, timezone))
+    if svc.redis is None:
+        return
+    pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub.psubscribe(*patterns)
+    last_sent = time.monotonic()
+    try:
+        while True:
+            message = pubsub.get_message(timeout=1.0)
+            if message is not None:
+                deadline = time.monotonic() + COALESCE_SECONDS
+                while time.monotonic() < deadline:
+                    pubsub.get_message(timeout=max(deadline - time.monotonic(), 0.01))
+                yield _sse("live", current_snapshot(svc, timezone))
+                last_sent = time.monotonic()
+            elif time.monotonic() - last_sent >= heartbeat:
+                yield ": heartbeat\n\n"
+                last_sent = time.monotonic()
+    finally:
+        pubsub.close()

@@ -1,0 +1,166 @@
+"""Fixtures for the console: an app with CSRF switched on (as in production), logged-in
+clients per role, and a live server on a free port driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from helpline.app import create_app
+from tests.builders import create_staff_member
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def csrf_app(settings, redis_client, tmp_path):
+    """The app as it runs for real: CSRF checked on every state-changing request."""
+    application = create_app(settings, test_config={
+        "TESTING": True, "WTF_CSRF_ENABLED": True,
+        "PROMPT_AUDIO_DIR": str(tmp_path / "prompt-audio")})
+    yield application
+    application.extensions["helpline"].db.dispose()
+
+
+@pytest.fixture
+def staff(csrf_app) -> dict[str, Any]:
+    """One of each: a Khmer agent, a Burmese agent, a supervisor, an admin."""
+    db = csrf_app.extensions["helpline"].db
+    with db.session() as session:
+        people = {
+            "km_agent": create_staff_member(session, email="sokha@example.org", role="agent",
+                                            skills={"km": 5}, display_name="Sokha"),
+            "my_agent": create_staff_member(session, email="aye@example.org", role="agent",
+                                            skills={"my": 5}, display_name="Aye"),
+            "supervisor": create_staff_member(session, email="sup@example.org",
+                                              role="supervisor", skills={"my": 3},
+                                              display_name="Su"),
+            "admin": create_staff_member(session, email="admin@example.org", role="admin",
+                                         skills={"en": 5}, display_name="Admin"),
+        }
+    return people
+
+
+class ConsoleClient:
+    """A test client that logs in through the real form and keeps its CSRF token."""
+
+    def __init__(self, app, user=None) -> None:
+        self.http = app.test_client()
+        self.token = ""
+        if user is not None:
+            self.login(user.email)
+
+    def refresh_token(self, path: str = "/login") -> str:
+        page = self.http.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        assert match, "every page carries the CSRF meta tag"
+        self.token = match.group(1)
+        return self.token
+
+    def login(self, email: str, password: str = PASSWORD):
+        self.refresh_token("/login")
+        response = self.http.post("/login", data={"email": email, "password": password,
+                                                  "csrf_token": self.token})
+        if response.status_code == 302:
+            self.refresh_token("/console/tickets")
+        return response
+
+    def get(self, path: str, **kwargs: Any):
+        return self.http.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
+        return self.http.post(path, data={**(data or {}), "csrf_token": self.token}, **kwargs)
+
+
+@pytest.fixture
+def as_role(csrf_app, staff):
+    def make(role: str) -> ConsoleClient:
+        return ConsoleClient(csrf_app, staff[role])
+    return make
+
+
+# ---------------------------------------------------------------- live server + browser
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_app(settings, redis_client, tmp_path):
+    """The real app (CSRF on, not in testing mode) for the browser."""
+    application = create_app(settings, test_config={
+        "PROMPT_AUDIO_DIR": str(tmp_path / "prompt-audio"),
+        "CONSOLE_SSE_HEARTBEAT_SECONDS": 2})
+    yield application
+    application.extensions["helpline"].db.dispose()
+
+
+@pytest.fixture
+def live_server(live_app) -> Iterator[LiveServer]:
+    with LiveServer(live_app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """A fresh browser context per test (own cookies), closed afterwards."""
+    contexts = []
+
+    def new_page(**kwargs: Any):
+        context = chromium.new_context(viewport={"width": 1400, "height": 900}, **kwargs)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def browser_login(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
