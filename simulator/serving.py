@@ -25,7 +25,9 @@ class ServedApp:
             host, port, self._dispatch, threaded=True,
             request_handler=QuietHandler if quiet else WSGIRequestHandler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+        # A short poll interval so `stop()` returns at once (tests start many servers).
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True,
                                        name=f"wsgi-{self.server.server_port}")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
