@@ -94,6 +94,7 @@ class CallStatus:
     interpreter_id: int | None
     urgent: bool
     callback: bool
+    agents_logged_in: int = 0
 
 
 Listener = Callable[[Transition | QueueChanged], None]
@@ -140,7 +141,7 @@ class RoutingEngine:
         result = self._scripts[name](args=[self.prefix, *args])
         return [_s(item) for item in result]
 
-    def _key(self, *parts: str | int) -> str:
+    def key(self, *parts: str | int) -> str:
         return self.prefix + ":".join(str(part) for part in parts)
 
     def _day(self, now: float) -> str:
@@ -178,7 +179,7 @@ class RoutingEngine:
         return status
 
     def status(self, call_sid: str) -> CallStatus | None:
-        fields = self.redis.hgetall(self._key("call", call_sid))
+        fields = self.redis.hgetall(self.key("call", call_sid))
         if not fields:
             return None
         call = {_s(k): _s(v) for k, v in fields.items()}
@@ -186,7 +187,7 @@ class RoutingEngine:
         skill = call["skill"]
         position = 0
         if call["state"] == "waiting":
-            rank = self.redis.zrank(self._key("q", skill), call_sid)
+            rank = self.redis.zrank(self.key("q", skill), call_sid)
             position = (rank or 0) + 1
         elif call["state"] == "reserved":
             position = 1
@@ -199,21 +200,22 @@ class RoutingEngine:
             agent_id=int(call["agent"]) if call.get("agent") else None,
             interpreter_id=int(call["interpreter"]) if call.get("interpreter") else None,
             urgent=call.get("urgent") == "1", callback=call.get("callback") == "1",
+            agents_logged_in=staffed,
         )
 
     def _estimate_wait(self, skill: str, position: int, staffed: int) -> int:
         """A slot frees every (handle time ÷ agents) seconds; the caller needs `position`."""
         if position <= 0:
             return 0
-        recent = [float(v) for v in self.redis.lrange(self._key("handle", skill), 0, -1)]
+        recent = [float(v) for v in self.redis.lrange(self.key("handle", skill), 0, -1)]
         handle = statistics.median(recent) if recent else DEFAULT_HANDLE_SECONDS
         return int(round(position * handle / max(1, staffed)))
 
     def agents_logged_in(self, language: str, dialect: str | None = None) -> int:
         language, dialect = policy.routing_language(language, dialect, self.dialect_parents)
         if dialect is None:
-            return int(self.redis.scard(self._key("online", language)))
-        return len(self.redis.sunion(self._key("online", dialect), self._key("online", language)))
+            return int(self.redis.scard(self.key("online", language)))
+        return len(self.redis.sunion(self.key("online", dialect), self.key("online", language)))
 
     def leave(self, call_sid: str, reason: str) -> str:
         """Take a call out wherever it is; an agent talking to it goes to wrap-up.
@@ -243,9 +245,9 @@ class RoutingEngine:
         return self.leave(call_sid, "completed")
 
     def _record_handle_time(self, skill: str, call_sid: str, now: float) -> None:
-        accepted = self.redis.hget(self._key("call", call_sid), "accepted_at")
+        accepted = self.redis.hget(self.key("call", call_sid), "accepted_at")
         if accepted:
-            key = self._key("handle", skill)
+            key = self.key("handle", skill)
             handle = now - float(_s(accepted)) + self.wrap_up_seconds
             self.redis.pipeline().lpush(key, handle).ltrim(key, 0, 19).execute()
 
@@ -261,7 +263,7 @@ class RoutingEngine:
         offered = 0
         blocked: set[int] = set()
         while offered < limit:
-            heads = [h for h in self._queue_heads(skill) if h.priority_class not in blocked]
+            heads = [h for h in self.queue_heads(skill) if h.priority_class not in blocked]
             if not heads:
                 return offered
             head = heads[0]
@@ -293,14 +295,14 @@ class RoutingEngine:
         """A free agent takes the most deserving call across every queue they serve."""
         for _ in range(ROUTE_ATTEMPTS):
             state, skills_raw, idle_raw = self.redis.hmget(
-                self._key("agent", agent_id), "state", "skills", "idle_since")
+                self.key("agent", agent_id), "state", "skills", "idle_since")
             if state is None or _s(state) != "available":
                 return False
             skills = parse_skills_field(_s(skills_raw or b""))
             queues: set[str] = set()
             for skill in skills:
                 queues.update(policy.skills_serving(skill, self.dialect_parents))
-            calls = [call for queue in sorted(queues) for call in self._queue_heads(queue)]
+            calls = [call for queue in sorted(queues) for call in self.queue_heads(queue)]
             agent = policy.AgentSnapshot(agent_id, skills, float(_s(idle_raw or 0)))
             now = self.clock.now()
             decision = policy.choose_call(agent, calls, now, self.rules)
@@ -322,9 +324,9 @@ class RoutingEngine:
             self._emit(QueueChanged(call.skill, now))
         return result[0]
 
-    def _queue_heads(self, skill: str) -> list[policy.WaitingCall]:
+    def queue_heads(self, skill: str) -> list[policy.WaitingCall]:
         """The first call of each priority class in one queue, best first."""
-        key = self._key("q", skill)
+        key = self.key("q", skill)
         pipe = self.redis.pipeline(transaction=False)
         for priority_class in (policy.RETURNED, policy.PRIORITY, policy.NORMAL):
             low = priority_class * policy.CLASS_SPAN
@@ -342,7 +344,7 @@ class RoutingEngine:
         return heads
 
     def _waiting_call(self, call_sid: str) -> policy.WaitingCall | None:
-        fields = self.redis.hmget(self._key("call", call_sid), "state", "language", "dialect",
+        fields = self.redis.hmget(self.key("call", call_sid), "state", "language", "dialect",
                                   "skill", "score")
         state, language, dialect, skill, score = (_s(f) if f is not None else None
                                                   for f in fields)
@@ -366,7 +368,7 @@ class RoutingEngine:
         pipe = self.redis.pipeline(transaction=False)
         for skill in skills:
             for level in PROFICIENCIES:
-                pipe.zrange(self._key("avail", skill, level), 0, 0, withscores=True)
+                pipe.zrange(self.key("avail", skill, level), 0, 0, withscores=True)
         merged: dict[int, tuple[dict[str, int], float]] = {}
         rows = iter(pipe.execute())
         for skill in skills:
@@ -405,7 +407,7 @@ class RoutingEngine:
 
     def agent(self, agent_id: int) -> dict[str, Any]:
         fields = {_s(k): _s(v) for k, v in
-                  self.redis.hgetall(self._key("agent", agent_id)).items()}
+                  self.redis.hgetall(self.key("agent", agent_id)).items()}
         return {
             "agent_id": agent_id,
             "state": fields.get("state", "offline"),
@@ -419,11 +421,11 @@ class RoutingEngine:
         }
 
     def offer_for(self, agent_id: int) -> Offer | None:
-        state, sid, deadline = self.redis.hmget(self._key("agent", agent_id), "state", "call",
+        state, sid, deadline = self.redis.hmget(self.key("agent", agent_id), "state", "call",
                                                 "deadline")
         if state is None or _s(state) != "reserved" or not sid:
             return None
-        call = self.redis.hmget(self._key("call", _s(sid)), "language", "dialect",
+        call = self.redis.hmget(self.key("call", _s(sid)), "language", "dialect",
                                 "first_joined_at")
         if call[0] is None:
             return None
@@ -466,9 +468,9 @@ class RoutingEngine:
         """Offers past their deadline: the agent 'missed' it, the caller keeps their place."""
         now = self.clock.now()
         expired = 0
-        for member in self.redis.zrangebyscore(self._key("reservations"), "-inf", now):
+        for member in self.redis.zrangebyscore(self.key("reservations"), "-inf", now):
             agent_id = int(member)
-            sid = self.redis.hget(self._key("agent", agent_id), "call")
+            sid = self.redis.hget(self.key("agent", agent_id), "call")
             if sid and self._release(agent_id, _s(sid), "missed"):
                 expired += 1
         return expired
@@ -476,12 +478,12 @@ class RoutingEngine:
     def end_wrap_ups(self) -> int:
         """Agents whose wrap-up time is over become available again by themselves."""
         ended = 0
-        for member in self.redis.zrangebyscore(self._key("wrapups"), "-inf", self.clock.now()):
+        for member in self.redis.zrangebyscore(self.key("wrapups"), "-inf", self.clock.now()):
             try:
                 self.wrap_up_done(int(member))
                 ended += 1
             except RoutingError:
-                self.redis.zrem(self._key("wrapups"), member)
+                self.redis.zrem(self.key("wrapups"), member)
         return ended
 
     def sweep(self) -> dict[str, int]:
@@ -514,7 +516,7 @@ class RoutingEngine:
         return agent_id
 
     def _waiting_call_score(self, call_sid: str, now: float) -> float:
-        joined = self.redis.hget(self._key("call", call_sid), "joined_at")
+        joined = self.redis.hget(self.key("call", call_sid), "joined_at")
         joined_at = float(_s(joined)) if joined else now
         return policy.RETURNED * policy.CLASS_SPAN + joined_at
 
@@ -558,7 +560,7 @@ class RoutingEngine:
         return int(result[1])
 
     def _connected_agent(self, call_sid: str) -> int:
-        state, agent = self.redis.hmget(self._key("call", call_sid), "state", "agent")
+        state, agent = self.redis.hmget(self.key("call", call_sid), "state", "agent")
         if state is None:
             raise RoutingError(CALL_NOT_FOUND, "no such call in routing")
         if _s(state) != "connected" or not agent:
@@ -581,4 +583,4 @@ class RoutingEngine:
     # ------------------------------------------------------------------ inspection
 
     def journal(self) -> list[str]:
-        return [_s(entry) for entry in self.redis.lrange(self._key("journal"), 0, -1)]
+        return [_s(entry) for entry in self.redis.lrange(self.key("journal"), 0, -1)]

@@ -28,3 +28,32 @@ def engine(redis_client, clock, events) -> RoutingEngine:
     return RoutingEngine(redis_client, rules=policy.Rules(), dialect_parents=DIALECT_PARENTS,
                          languages=LANGUAGES, clock=clock, reservation_timeout=15,
                          wrap_up_seconds=60, listener=events.append)
+
+
+@pytest.fixture
+def twilio_rest():
+    from tests.call_routing.twilio_rest import RestRecorder
+
+    recorder = RestRecorder().start()
+    yield recorder
+    recorder.stop()
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, redis_url, twilio_rest):
+    from helpline.settings import load_settings
+    from tests.builders import make_environ
+
+    return load_settings(make_environ(tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
+                                      TWILIO_API_BASE=twilio_rest.url))
+
+
+@pytest.fixture
+def app(settings, redis_client, clock):
+    from helpline.app import create_app
+    from helpline.services import build_services
+
+    application = create_app(settings, services=build_services(settings, clock=clock),
+                             test_config={"TESTING": True})
+    yield application
+    application.extensions["helpline"].db.dispose()

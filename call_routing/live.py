@@ -1,0 +1,126 @@
+"""Live figures per language for supervisors, read from the routing state in Redis.
+
+Service level = answered within 20 s ÷ (answered + abandoned after 5 s); callers
+who hung up sooner are not held against the service. "Today" is the UTC day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from call_routing.engine import (
+    SERVICE_LEVEL_SECONDS,
+    SHORT_ABANDON_SECONDS,
+    RoutingEngine,
+    _s,
+)
+
+LIVE_CHANNEL = "helpline:live"
+AGENT_COUNTED_STATES = ("available", "reserved", "on_call", "wrap_up", "break")
+
+
+def live_figures(engine: RoutingEngine) -> dict[str, Any]:
+    now = engine.clock.now()
+    day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+    redis, key = engine.redis, engine.key
+    offered_now = _offered_calls_by_skill(engine)
+
+    pipe = redis.pipeline(transaction=False)
+    for skill in engine.languages:
+        pipe.zcard(key("q", skill))
+        pipe.hgetall(key("stats", day, skill))
+        pipe.smembers(key("online", skill))
+    replies = iter(pipe.execute())
+    per_skill = []
+    for skill in engine.languages:
+        queued, stats, members = next(replies), next(replies), next(replies)
+        per_skill.append((skill, int(queued), {_s(k): float(_s(v)) for k, v in stats.items()},
+                          sorted(int(m) for m in members)))
+
+    every_agent = sorted({agent for *_, members in per_skill for agent in members})
+    pipe = redis.pipeline(transaction=False)
+    for agent_id in every_agent:
+        pipe.hget(key("agent", agent_id), "state")
+    states = {agent_id: _s(state or b"offline")
+              for agent_id, state in zip(every_agent, pipe.execute(), strict=True)}
+
+    languages = []
+    for skill, queued, stats, members in per_skill:
+        reserved = offered_now.get(skill, [])
+        oldest = [call.joined_at for call in engine.queue_heads(skill)] + reserved
+        agents = Counter(states.get(agent_id, "offline") for agent_id in members)
+        languages.append(_language_row(skill, queued + len(reserved),
+                                       max(0.0, now - min(oldest)) if oldest else 0.0,
+                                       agents, stats))
+    return {
+        "at": now, "day": day,
+        "service_level_seconds": SERVICE_LEVEL_SECONDS,
+        "short_abandon_seconds": SHORT_ABANDON_SECONDS,
+        "languages": languages,
+        "totals": _totals(languages),
+    }
+
+
+def _language_row(skill: str, waiting: int, longest: float, agents: Counter[str],
+                  stats: dict[str, float]) -> dict[str, Any]:
+    answered = int(stats.get("answered", 0))
+    abandoned_late = int(stats.get("abandoned_after_short", 0))
+    denominator = answered + abandoned_late
+    return {
+        "language": skill,
+        "waiting": waiting,
+        "longest_wait_seconds": round(longest, 1),
+        "agents": {state: agents.get(state, 0) for state in AGENT_COUNTED_STATES},
+        "offered": int(stats.get("offered", 0)),
+        "answered": answered,
+        "abandoned": int(stats.get("abandoned", 0)),
+        "abandoned_after_short": abandoned_late,
+        "diverted": int(stats.get("diverted", 0)),
+        "answered_in_service_level": int(stats.get("answered_in_sl", 0)),
+        "service_level": (round(stats.get("answered_in_sl", 0) / denominator, 3)
+                          if denominator else None),
+        "average_speed_of_answer_seconds": (round(stats.get("answer_wait_total", 0) / answered, 1)
+                                            if answered else None),
+    }
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    summed = {field: sum(row[field] for row in rows)
+              for field in ("waiting", "offered", "answered", "abandoned",
+                            "abandoned_after_short", "diverted", "answered_in_service_level")}
+    denominator = summed["answered"] + summed["abandoned_after_short"]
+    summed["service_level"] = (round(summed["answered_in_service_level"] / denominator, 3)
+                               if denominator else None)
+    summed["longest_wait_seconds"] = max((row["longest_wait_seconds"] for row in rows),
+                                         default=0.0)
+    return summed
+
+
+def _offered_calls_by_skill(engine: RoutingEngine) -> dict[str, list[float]]:
+    """Calls being offered right now (out of the queue zset, still waiting): joined_at by skill."""
+    agents = engine.redis.zrange(engine.key("reservations"), 0, -1)
+    pipe = engine.redis.pipeline(transaction=False)
+    for agent_id in agents:
+        pipe.hget(engine.key("agent", _s(agent_id)), "call")
+    sids = [_s(sid) for sid in pipe.execute() if sid]
+    pipe = engine.redis.pipeline(transaction=False)
+    for sid in sids:
+        pipe.hmget(engine.key("call", sid), "skill", "joined_at")
+    found: dict[str, list[float]] = {}
+    for skill, joined in pipe.execute():
+        if skill is not None and joined is not None:
+            found.setdefault(_s(skill), []).append(float(_s(joined)))
+    return found
+
+
+def live_event(event: Any, engine: RoutingEngine) -> dict[str, Any]:
+    """The small JSON published on `helpline:live` for each change."""
+    from call_routing.engine import Transition
+
+    if isinstance(event, Transition):
+        return {"type": "agent", "agent_id": event.agent_id, "state": event.state,
+                "reason": event.reason, "at": event.at}
+    return {"type": "queue", "language": event.skill,
+            "waiting": int(engine.redis.zcard(engine.key("q", event.skill))), "at": event.at}

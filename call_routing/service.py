@@ -1,0 +1,226 @@
+"""Routing as the rest of the app uses it: the engine plus the database, Twilio and pub/sub.
+
+The engine decides and commits in Redis; this layer writes each presence change
+to `AgentStateChange`, keeps the call's timeline in the database, publishes
+live events, and moves the caller's call with Twilio's REST API (bridging,
+transfers, the interpreter conference).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from call_routing import store
+from call_routing.engine import QueueChanged, RoutingEngine, Transition
+from call_routing.errors import (
+    AGENT_NOT_AVAILABLE,
+    CALL_NOT_FOUND,
+    NOT_YOUR_CALL,
+    TWILIO_FAILED,
+    RoutingError,
+)
+from call_routing.live import LIVE_CHANNEL, live_event
+from call_routing.policy import Rules
+from helpline.services import Services
+
+log = logging.getLogger("helpline.routing")
+
+BRIDGE_PATH = "/twilio/voice/bridge"
+BRIDGE_ENDED_PATH = "/twilio/voice/bridge/ended"
+CONFERENCE_PATH = "/twilio/voice/bridge/conference"
+RECORDING_STATUS_PATH = "/twilio/recordings/status"
+WAIT_LOOP_PATH = "/twilio/voice/queue/wait"     # the IVR's hold loop (ivr.views)
+
+
+def client_identity(agent_id: int) -> str:
+    """The Twilio Client identity an agent's browser registers with."""
+    return f"agent-{agent_id}"
+
+
+def build_engine(svc: Services, listener: Any = None) -> RoutingEngine:
+    config = svc.config
+    rules = config.routing
+    return RoutingEngine(
+        svc.require_redis(),
+        rules=Rules(rules.proficiency_threshold, rules.widen_proficiency_after_seconds,
+                    rules.widened_proficiency_threshold, rules.widen_dialect_after_seconds),
+        dialect_parents={code: lang.parent for code, lang in config.languages.items()
+                         if lang.parent},
+        languages=tuple(config.languages),
+        clock=svc.clock,
+        reservation_timeout=config.queue.reservation_timeout_seconds,
+        wrap_up_seconds=config.queue.wrap_up_seconds,
+        listener=listener,
+    )
+
+
+class RoutingService:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.engine = build_engine(svc, listener=self._on_engine_event)
+
+    # ------------------------------------------------------------------ events
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.svc.clock.now(), UTC)
+
+    def _on_engine_event(self, event: Transition | QueueChanged) -> None:
+        if isinstance(event, Transition):
+            try:
+                with self.svc.db.session() as session:
+                    store.record_state_change(
+                        session, agent_id=event.agent_id, state=event.state,
+                        reason=event.reason, at=datetime.fromtimestamp(event.at, UTC))
+            except Exception:  # noqa: BLE001 - reporting must never block routing
+                log.exception("could not record state change of agent %s", event.agent_id)
+        try:
+            self.engine.redis.publish(LIVE_CHANNEL, json.dumps(live_event(event, self.engine)))
+        except Exception:  # noqa: BLE001
+            log.exception("could not publish a live event")
+
+    # ------------------------------------------------------------------ presence
+
+    def set_state(self, agent_id: int, state: str, reason: str | None = None) -> dict[str, Any]:
+        with self.svc.db.session() as session:
+            skills = store.staff_skills(session, agent_id)
+        if skills is None:
+            raise RoutingError(CALL_NOT_FOUND, "no such active staff member")
+        self.engine.set_presence(agent_id, state, reason, skills=skills)
+        return self.engine.agent(agent_id)
+
+    def wrap_up_done(self, agent_id: int) -> dict[str, Any]:
+        self.engine.wrap_up_done(agent_id)
+        return self.engine.agent(agent_id)
+
+    # ------------------------------------------------------------------ offers
+
+    def accept(self, agent_id: int, base_url: str) -> str:
+        """Take the offered call and move the caller to the agent. Returns the CallSid."""
+        offer = self.engine.offer_for(agent_id)
+        if offer is None:
+            from call_routing.errors import NO_OFFER
+
+            raise RoutingError(NO_OFFER, "nothing is being offered to you")
+        waited = self.engine.accept(agent_id, offer.call_sid)
+        with self.svc.db.session() as session:
+            store.mark_answered(session, offer.call_sid, agent_id=agent_id, at=self._now(),
+                                waited_seconds=waited)
+        try:
+            self.svc.twilio.calls(offer.call_sid).update(url=base_url + BRIDGE_PATH,
+                                                         method="POST")
+        except Exception as exc:  # noqa: BLE001 - any Twilio failure: caller back in line
+            log.warning("bridging call %s failed: %s", offer.call_sid, type(exc).__name__)
+            self.bridge_failed(offer.call_sid, agent_missed=False, why="bridge_not_started")
+            raise RoutingError(TWILIO_FAILED, "the caller could not be connected; they keep "
+                                              "their place in the queue") from exc
+        return offer.call_sid
+
+    def decline(self, agent_id: int) -> None:
+        offer = self.engine.offer_for(agent_id)
+        if offer is None:
+            from call_routing.errors import NO_OFFER
+
+            raise RoutingError(NO_OFFER, "nothing is being offered to you")
+        self.engine.decline(agent_id, offer.call_sid)
+
+    # ------------------------------------------------------------------ bridge outcomes
+
+    def bridge_ended(self, call_sid: str, how: str) -> None:
+        self.engine.finish_call(call_sid)
+        with self.svc.db.session() as session:
+            store.mark_ended(session, call_sid, at=self._now(), how=how)
+
+    def bridge_failed(self, call_sid: str, *, agent_missed: bool = True,
+                      why: str = "agent_did_not_answer") -> None:
+        agent_id = self.engine.bridge_failed(call_sid, agent_missed=agent_missed)
+        with self.svc.db.session() as session:
+            store.mark_returned_to_queue(session, call_sid, agent_id=agent_id, why=why,
+                                         at=self._now())
+
+    def hang_up(self, call_sid: str, agent_id: int, *, supervisor: bool = False) -> None:
+        self._check_on_call(call_sid, agent_id, supervisor)
+        try:
+            self.svc.twilio.calls(call_sid).update(status="completed")
+        except Exception as exc:  # noqa: BLE001 - the call may be gone already; end it here
+            log.warning("completing call %s failed: %s", call_sid, type(exc).__name__)
+        self.bridge_ended(call_sid, "agent_hung_up")
+
+    # ------------------------------------------------------------------ transfers
+
+    def transfer(self, call_sid: str, agent_id: int, base_url: str, *,
+                 to_language: str | None = None, to_agent_id: int | None = None,
+                 supervisor: bool = False) -> dict[str, Any]:
+        self._check_on_call(call_sid, agent_id, supervisor)
+        status = self.engine.status(call_sid)
+        assert status is not None
+        spoken = status.dialect or status.language
+        if to_language is not None:
+            self.engine.transfer_to_language(call_sid, to_language)
+            spoken = to_language
+        else:
+            assert to_agent_id is not None
+            with self.svc.db.session() as session:
+                skills = store.staff_skills(session, to_agent_id)
+            if skills is None:
+                raise RoutingError(AGENT_NOT_AVAILABLE, "no such active staff member")
+            self.engine.transfer_to_agent(call_sid, to_agent_id)
+        with self.svc.db.session() as session:
+            store.mark_event(session, call_sid, "transferred",
+                             {"from_agent_id": agent_id, "to_language": to_language,
+                              "to_agent_id": to_agent_id}, self._now())
+        # The caller holds in the IVR's wait loop until the next agent accepts.
+        self._redirect(call_sid, f"{base_url}{WAIT_LOOP_PATH}?lang={spoken}")
+        return {"call_sid": call_sid, "to_language": to_language, "to_agent_id": to_agent_id}
+
+    def add_interpreter(self, call_sid: str, agent_id: int, interpreter_id: int, base_url: str,
+                        *, supervisor: bool = False) -> dict[str, Any]:
+        """Three-way: caller into a conference named by CallSid, then both agents dialled in."""
+        self._check_on_call(call_sid, agent_id, supervisor)
+        first = self.engine.add_interpreter(call_sid, interpreter_id)
+        with self.svc.db.session() as session:
+            store.mark_event(session, call_sid, "interpreter_added",
+                             {"agent_id": first, "interpreter_id": interpreter_id}, self._now())
+            targets = [store.dial_target(session, agent) for agent in (first, interpreter_id)]
+            facts = store.call_facts(session, call_sid)
+        self._redirect(call_sid, f"{base_url}{CONFERENCE_PATH}")
+        for target in filter(None, targets):
+            to = (self.svc.pii.decrypt(target.phone_encrypted)
+                  if target.answer_mode == "number" and target.phone_encrypted
+                  else f"client:{client_identity(target.agent_id)}")
+            try:
+                self.svc.twilio.calls.create(
+                    to=to, from_=facts.number_called or "+10000000000",
+                    url=f"{base_url}{CONFERENCE_PATH}?call={call_sid}", method="POST")
+            except Exception as exc:  # noqa: BLE001
+                log.warning("dialling agent %s into %s failed: %s", target.agent_id, call_sid,
+                            type(exc).__name__)
+        return {"call_sid": call_sid, "agent_id": first, "interpreter_id": interpreter_id}
+
+    def _redirect(self, call_sid: str, url: str) -> None:
+        try:
+            self.svc.twilio.calls(call_sid).update(url=url, method="POST")
+        except Exception as exc:  # noqa: BLE001
+            raise RoutingError(TWILIO_FAILED, "Twilio did not move the call") from exc
+
+    def _check_on_call(self, call_sid: str, agent_id: int, supervisor: bool) -> None:
+        status = self.engine.status(call_sid)
+        if status is None or status.state == "ended":
+            raise RoutingError(CALL_NOT_FOUND, "no such call in progress")
+        if not supervisor and agent_id not in (status.agent_id, status.interpreter_id):
+            raise RoutingError(NOT_YOUR_CALL, "this call is not yours")
+
+    # ------------------------------------------------------------------ periodic
+
+    def sweep(self) -> dict[str, int]:
+        return self.engine.sweep()
+
+
+def routing_service(svc: Services) -> RoutingService:
+    """The app's one routing service, built on first use."""
+    service = svc.extras.get("routing")
+    if service is None:
+        service = svc.extras["routing"] = RoutingService(svc)
+    return service  # type: ignore[no-any-return]

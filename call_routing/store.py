@@ -1,0 +1,118 @@
+"""Database queries for routing: presence history, the call's timeline, staff facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agent_console.models import AgentStateChange, StaffUser
+from helpline.pii import caller_reference
+from ivr.models import Call, CallEvent
+
+
+@dataclass(frozen=True)
+class DialTarget:
+    agent_id: int
+    answer_mode: str            # "client" or "number"
+    phone_encrypted: str | None
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    consented_to_recording: bool
+    number_called: str | None
+    caller_reference: str | None   # "C-7F3A-91B2": speakable, reveals nothing
+
+
+def record_state_change(session: Session, *, agent_id: int, state: str, reason: str | None,
+                        at: datetime) -> None:
+    session.add(AgentStateChange(user_id=agent_id, state=state, reason=reason, at=at))
+
+
+def staff_skills(session: Session, agent_id: int) -> dict[str, int] | None:
+    user = session.get(StaffUser, agent_id)
+    if user is None or not user.active:
+        return None
+    return {skill.language: skill.proficiency for skill in user.skills}
+
+
+def dial_target(session: Session, agent_id: int) -> DialTarget | None:
+    user = session.get(StaffUser, agent_id)
+    if user is None:
+        return None
+    return DialTarget(user.id, user.answer_mode, user.phone_encrypted)
+
+
+def display_names(session: Session, agent_ids: list[int]) -> dict[int, str]:
+    rows = session.execute(select(StaffUser.id, StaffUser.display_name)
+                           .where(StaffUser.id.in_(agent_ids)))
+    return {row.id: row.display_name for row in rows}
+
+
+def agents(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).where(StaffUser.active.is_(True))
+                                .order_by(StaffUser.display_name)))
+
+
+def find_call(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def call_facts(session: Session, call_sid: str) -> CallFacts:
+    call = find_call(session, call_sid)
+    if call is None:
+        return CallFacts(False, None, None)
+    reference = caller_reference(call.caller.number_hmac) if call.caller else None
+    return CallFacts(bool(call.consented_to_recording), call.number_called, reference)
+
+
+def add_event(session: Session, call: Call, kind: str, detail: dict[str, Any],
+              at: datetime) -> None:
+    session.add(CallEvent(call=call, kind=kind, detail=detail, at=at))
+
+
+def mark_answered(session: Session, call_sid: str, *, agent_id: int, at: datetime,
+                  waited_seconds: float) -> None:
+    call = find_call(session, call_sid)
+    if call is None:
+        return
+    call.answered_at = call.answered_at or at
+    call.agent_id = agent_id
+    # Set now so a hang-up mid-conversation is never counted as abandoned in the queue.
+    call.outcome = "answered"
+    add_event(session, call, "queue_left", {"reason": "answered", "agent_id": agent_id,
+                                            "waited_seconds": round(waited_seconds, 1)}, at)
+
+
+def mark_returned_to_queue(session: Session, call_sid: str, *, agent_id: int | None, why: str,
+                           at: datetime) -> None:
+    call = find_call(session, call_sid)
+    if call is None:
+        return
+    if call.outcome == "answered" and call.ended_at is None:
+        call.outcome = None
+        call.answered_at = None
+    add_event(session, call, "queue_joined", {"reason": why, "agent_id": agent_id}, at)
+
+
+def mark_ended(session: Session, call_sid: str, *, at: datetime, how: str) -> None:
+    call = find_call(session, call_sid)
+    if call is None:
+        return
+    if call.answered_at is not None:
+        call.outcome = "answered"
+        if call.ended_at is None:
+            call.ended_at = at
+            call.duration_seconds = int((at - call.started_at).total_seconds())
+    add_event(session, call, "bridge_ended", {"how": how, "agent_id": call.agent_id}, at)
+
+
+def mark_event(session: Session, call_sid: str, kind: str, detail: dict[str, Any],
+               at: datetime) -> None:
+    call = find_call(session, call_sid)
+    if call is not None:
+        add_event(session, call, kind, detail, at)
