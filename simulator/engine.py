@@ -72,7 +72,7 @@ class VoiceEngine:
         self.measure_audio = measure_audio
         self.http = WebhookClient(auth_token, self.faults, timeout=webhook_timeout)
         self.calls: dict[str, LiveCall] = {}
-        self._media_durations: dict[str, float | None] = {}
+        self._media_durations: dict[str, tuple[float | None, str]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -161,16 +161,22 @@ class VoiceEngine:
                             say_file=say_file, record_end=record_end, hangup_after=hangup_after)
         return self.run(self.place_call(to=to, from_=from_, script=script, voice_url=voice_url))
 
-    def media_duration(self, url: str) -> float | None:
-        """Length of a <Play> file, fetched once per URL (hold music loops reuse it)."""
+    def media_duration(self, url: str) -> tuple[float | None, str]:
+        """(seconds, problem) of a <Play> file, fetched once per URL (hold music
+        loops reuse it); seconds is None when it could not be fetched or measured."""
         if url in self._media_durations:
             return self._media_durations[url]
         from simulator.audio import media_duration
 
-        data = self.http.fetch_media(url)
-        seconds = media_duration(data) if data else None
-        self._media_durations[url] = seconds
-        return seconds
+        response = self.http.fetch_media(url)
+        if not response.ok:
+            result = (None, f"GET {url} answered {response.status or response.error}")
+        else:
+            seconds = media_duration(response.body)
+            result = (seconds, "" if seconds is not None else
+                      f"{url} ({response.content_type or 'no Content-Type'}) is not audio")
+        self._media_durations[url] = result
+        return result
 
     def recording_url(self, sid: str) -> str:
         base = (self.media_base_url or "http://127.0.0.1").rstrip("/")

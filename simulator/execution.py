@@ -301,9 +301,10 @@ class CallExecution:
                 self.call.heard.append(Heard("digits", text=verb.digits, at=self._since_start()))
                 return self.wait(0.5 * len(verb.digits or ""), keys)
             url = resolve(base, verb.url)
-            measured = self.engine.media_duration(url) if self.engine.measure_audio else None
-            if self.engine.measure_audio and measured is None:
-                self.notice(errors.PLAY_FETCH_FAILURE, f"could not fetch or measure {url}", url)
+            measured, problem = (self.engine.media_duration(url) if self.engine.measure_audio
+                                 else (None, ""))
+            if problem:
+                self.notice(errors.PLAY_FETCH_FAILURE, problem, url)
             seconds = measured if measured is not None else DEFAULT_PLAY_SECONDS
             heard = Heard("play", audio_url=url)
         heard.at = self._since_start()

@@ -34,18 +34,22 @@ def prompt_of_url(url: str | None) -> tuple[str | None, str | None]:
 
 
 def _say_prompt_id(text: str | None, language: str | None) -> str | None:
-    """The prompts catalogue's id for a spoken text, when the catalogue offers a
-    reverse lookup (`prompts.catalogue.prompt_id_for_text(text, language)`)."""
+    """The prompt catalogue's id for a spoken sentence (`prompts.catalogue.find_prompt`),
+    when the catalogue exists; None otherwise."""
+    if not text:
+        return None
     try:
         catalogue = importlib.import_module("prompts.catalogue")
     except ImportError:
         return None
-    lookup = getattr(catalogue, "prompt_id_for_text", None)
-    if lookup is None or not text:
+    lookup = getattr(catalogue, "find_prompt", None)
+    if lookup is None:
         return None
+    # <Say language="th-TH">: the catalogue knows the helpline's codes ("th").
+    code = (language or "").split("-")[0].lower()
     try:
-        result = lookup(text, language)
-    except Exception:  # noqa: BLE001 - a report must not fail on a catalogue bug
+        result = lookup(code, text)
+    except Exception:  # a report must never fail on a catalogue problem
         return None
     return str(result) if result else None
 
@@ -53,6 +57,8 @@ def _say_prompt_id(text: str | None, language: str | None) -> str | None:
 def heard_json(item: Heard) -> dict[str, Any]:
     if item.verb == "play":
         language, prompt_id = prompt_of_url(item.audio_url)
+    elif item.verb != "say":
+        language, prompt_id = None, None
     else:
         language, prompt_id = item.language, _say_prompt_id(item.text, item.language)
     data: dict[str, Any] = {"verb": item.verb, "prompt_id": prompt_id, "language": language}
@@ -115,3 +121,33 @@ def call_json(call: LiveCall) -> dict[str, Any]:
                         "channels": ref.channels, "source": ref.source}
                        for ref in list(call.recordings)],
     }
+
+
+class CallResult:
+    """A finished call for tests and tools: the JSON report plus handy views."""
+
+    def __init__(self, call: LiveCall) -> None:
+        self.call = call
+        self.json = call_json(call)
+
+    sid = property(lambda self: self.call.sid)
+    outcome = property(lambda self: self.json["outcome"])
+    heard = property(lambda self: self.json["heard"])
+    path = property(lambda self: self.json["path"])
+    webhooks = property(lambda self: self.json["webhooks"])
+    notices = property(lambda self: self.json["notices"])
+    recordings = property(lambda self: self.json["recordings"])
+    queue_seconds = property(lambda self: self.json["queue_seconds"])
+
+    @property
+    def prompt_ids(self) -> list[str | None]:
+        return [item["prompt_id"] for item in self.heard if item["verb"] in {"say", "play"}]
+
+    @property
+    def paths(self) -> list[str]:
+        """The path part of each URL followed (no host), e.g. /twilio/voice/main."""
+        return [urlsplit(url).path for url in self.path]
+
+    def __repr__(self) -> str:
+        return (f"CallResult({self.sid}, outcome={self.outcome}, paths={self.paths}, "
+                f"notices={self.notices})")

@@ -50,9 +50,10 @@ class ServedApp:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join(timeout=5)
         self.server.server_close()
-        self.thread.join(timeout=5)
 
     def __enter__(self) -> ServedApp:
         return self.start()

@@ -92,10 +92,9 @@ class WebhookClient:
         content_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
         return Response(answer.status_code, answer.content, content_type, latency)
 
-    def fetch_media(self, url: str) -> bytes | None:
+    def fetch_media(self, url: str) -> Response:
         """GET a <Play> file (signed, as Twilio signs media fetches too)."""
-        response = self._send(url, "GET", {})
-        return response.body if response.ok else None
+        return self._send(url, "GET", {})
 
 
 def _ms(started: float) -> float:

@@ -19,6 +19,8 @@ from helpline.embedded_redis import EmbeddedRedis
 from helpline.settings import Settings, load_settings
 from tests.builders import make_environ
 
+pytest_plugins = ["tests.stand_in"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 

@@ -1,0 +1,186 @@
+"""The REST emulator over real HTTP: Basic auth, calls fetch/update/delete,
+recordings fetch/media/delete, injected faults — and twilio's own `Client`
+(as the app builds it) redirecting a live call waiting in a Gather/Play loop."""
+
+import threading
+import time
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+
+from helpline.clock import SystemClock
+from helpline.settings import load_settings
+from helpline.twilio_client import make_twilio_client
+from simulator.rest import create_rest_app
+from simulator.serving import ServedApp
+from tests.builders import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, make_environ
+from tests.simulator.conftest import LINE, make_engine
+
+AUTH = (TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
+LOOP = ('<Response><Gather numDigits="1" action="/chosen"><Play>/audio/tone7s.wav</Play>'
+        "</Gather><Redirect>/voice</Redirect></Response>")
+
+
+def api(sim, path):
+    return f"{sim.rest_url}/2010-04-01/Accounts/{TEST_ACCOUNT_SID}{path}"
+
+
+@pytest.fixture
+def recorded_call(sim):
+    sim.app.documents["/voice"] = '<Response><Record action="/done"/></Response>'
+    sim.app.documents["/done"] = "<Response/>"
+    return sim.call(say="hello", voice="en")
+
+
+def test_wrong_credentials_get_401_with_twilio_error(sim, recorded_call):
+    for auth in [None, (TEST_ACCOUNT_SID, "wrong"), ("AC" + "2" * 32, TEST_AUTH_TOKEN)]:
+        response = requests.get(api(sim, f"/Calls/{recorded_call.sid}.json"), auth=auth, timeout=5)
+        assert response.status_code == 401
+        assert response.json()["code"] == 20003
+    sid = recorded_call.recordings[0].sid
+    assert requests.get(api(sim, f"/Recordings/{sid}.wav"), timeout=5).status_code == 401
+
+
+def test_other_account_in_path_is_404(sim, recorded_call):
+    url = (f"{sim.rest_url}/2010-04-01/Accounts/AC{'2' * 32}/Calls/{recorded_call.sid}.json")
+    assert requests.get(url, auth=AUTH, timeout=5).status_code == 404
+
+
+def test_fetch_finished_call(sim, recorded_call):
+    body = requests.get(api(sim, f"/Calls/{recorded_call.sid}.json"), auth=AUTH, timeout=5).json()
+    assert (body["sid"], body["status"], body["direction"], body["to"]) == (
+        recorded_call.sid, "completed", "inbound", LINE)
+    assert int(body["duration"]) >= 1
+
+
+def test_unknown_call_is_404(sim):
+    response = requests.get(api(sim, f"/Calls/CA{'0' * 32}.json"), auth=AUTH, timeout=5)
+    assert response.status_code == 404 and response.json()["code"] == 20404
+
+
+def test_redirecting_a_finished_call_is_21220(sim, recorded_call):
+    response = requests.post(api(sim, f"/Calls/{recorded_call.sid}.json"), auth=AUTH,
+                             data={"Url": "http://x/y"}, timeout=5)
+    assert response.status_code == 400 and response.json()["code"] == 21220
+
+
+def test_delete_finished_call(sim, recorded_call):
+    url = api(sim, f"/Calls/{recorded_call.sid}.json")
+    assert requests.delete(url, auth=AUTH, timeout=5).status_code == 204
+    assert requests.get(url, auth=AUTH, timeout=5).status_code == 404
+
+
+def test_recording_fetch_list_media_delete(sim, recorded_call):
+    sid = recorded_call.recordings[0].sid
+    body = requests.get(api(sim, f"/Recordings/{sid}.json"), auth=AUTH, timeout=5).json()
+    assert (body["sid"], body["call_sid"], body["status"], body["channels"]) == (
+        sid, recorded_call.sid, "completed", 1)
+    listed = requests.get(api(sim, f"/Recordings.json?CallSid={recorded_call.sid}"), auth=AUTH,
+                          timeout=5).json()
+    assert [item["sid"] for item in listed["recordings"]] == [sid]
+    assert requests.get(body["media_url"] + ".mp3", auth=AUTH, timeout=5).status_code == 200
+    assert requests.delete(api(sim, f"/Recordings/{sid}.json"), auth=AUTH,
+                           timeout=5).status_code == 204
+    assert requests.get(api(sim, f"/Recordings/{sid}.wav"), auth=AUTH,
+                        timeout=5).status_code == 404
+    assert not sim.engine.recordings.folder.joinpath(f"{sid}.wav").exists()
+
+
+def test_injected_rest_errors_then_recovery(sim, recorded_call):
+    sim.engine.faults.add("rest", "error", count=2, status=503)
+    url = api(sim, f"/Calls/{recorded_call.sid}.json")
+    statuses = [requests.get(url, auth=AUTH, timeout=5).status_code for _ in range(3)]
+    assert statuses == [503, 503, 200]
+
+
+def test_injected_rest_timeout_trips_the_client_timeout(sim, recorded_call):
+    sim.engine.faults.add("rest", "timeout", seconds=1.0, match="/Calls/")
+    with pytest.raises(requests.Timeout):
+        requests.get(api(sim, f"/Calls/{recorded_call.sid}.json"), auth=AUTH, timeout=0.3)
+
+
+@pytest.fixture
+def realtime(twiml_app, tmp_path):
+    """A stand-in on real time, so a REST request lands while audio is playing."""
+    engine = make_engine(twiml_app, tmp_path, clock=SystemClock())
+    twiml_app.documents["/status"] = "<Response/>"
+    with ServedApp(create_rest_app(engine)) as rest:
+        engine.media_base_url = rest.url
+        settings = load_settings(make_environ(tmp_path, TWILIO_API_BASE=rest.url))
+        yield engine, make_twilio_client(settings, timeout=5)
+
+
+def start_loop_call(engine, app):
+    app.documents["/voice"] = LOOP
+    call = engine.place_call(to=LINE)
+    thread = engine.start(call)
+    deadline = time.monotonic() + 5
+    while not call.heard and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert call.heard and call.heard[0].verb == "play"
+    return call, thread
+
+
+def test_twilio_client_update_url_redirects_the_live_call(realtime, twiml_app):
+    engine, client = realtime
+    twiml_app.documents["/rescued"] = "<Response><Say>an agent is free</Say></Response>"
+    call, thread = start_loop_call(engine, twiml_app)
+    started = time.monotonic()
+    updated = client.calls(call.sid).update(url=twiml_app.url("/rescued"), method="POST")
+    thread.join(5)
+    assert time.monotonic() - started < 3            # the 7 s Play was cut short
+    assert updated.sid == call.sid and updated.status == "in-progress"
+    assert call.heard[0].interrupted
+    assert [h.verb for h in call.heard] == ["play", "say"]
+    [hit] = twiml_app.hits_to("/rescued")
+    assert hit.signature_valid and hit.params["CallSid"] == call.sid
+    assert twiml_app.hits_to("/chosen") == []
+
+
+def test_twilio_client_update_twiml_and_fetch(realtime, twiml_app):
+    engine, client = realtime
+    call, thread = start_loop_call(engine, twiml_app)
+    client.calls(call.sid).update(twiml="<Response><Say>inline</Say><Hangup/></Response>")
+    thread.join(5)
+    assert call.heard[-1].text == "inline"
+    assert client.calls(call.sid).fetch().status == "completed"
+
+
+def test_twilio_client_status_completed_hangs_up(realtime, twiml_app):
+    engine, client = realtime
+    call, thread = start_loop_call(engine, twiml_app)
+    client.calls(call.sid).update(status="completed")
+    thread.join(5)
+    assert call.finished and call.ended_by == "api"
+    assert twiml_app.hits_to("/status")[0].params["CallStatus"] == "completed"
+
+
+def test_twilio_client_recordings_fetch_and_delete(sim, recorded_call, tmp_path):
+    settings = load_settings(make_environ(tmp_path, TWILIO_API_BASE=sim.rest_url))
+    client = make_twilio_client(settings, timeout=5)
+    sid = recorded_call.recordings[0].sid
+    recording = client.recordings(sid).fetch()
+    assert (recording.sid, recording.call_sid, recording.source) == (
+        sid, recorded_call.sid, "RecordVerb")
+    assert client.recordings(sid).delete() is True
+    with pytest.raises(TwilioRestException) as raised:
+        client.recordings(sid).fetch()
+    assert raised.value.status == 404
+
+
+def test_rest_update_reaches_a_call_from_another_thread(sim):
+    """With a simulated clock too: the redirect lands at the next wait point."""
+    sim.engine.pace = 0.01
+    sim.app.documents["/voice"] = LOOP
+    sim.app.documents["/rescued"] = "<Response/>"
+    call = sim.engine.place_call(to=LINE)
+    thread = threading.Thread(target=sim.engine.run, args=(call,))
+    thread.start()
+    while not call.heard:
+        time.sleep(0.005)
+    response = requests.post(api(sim, f"/Calls/{call.sid}.json"), auth=AUTH,
+                             data={"Url": sim.app.url("/rescued"), "Method": "POST"}, timeout=5)
+    thread.join(5)
+    assert response.status_code == 200 and call.finished
+    assert sim.app.hits_to("/rescued")
