@@ -132,6 +132,10 @@ class RoutingEngine:
         self.prefix = prefix
         self.journal_limit = journal_limit
         self.listener = listener
+        # "my=kac,ksw,mnw,shn": which dialect queues a speaker of each parent serves
+        self._dialect_map = ";".join(
+            f"{parent}={','.join(policy.skills_serving(parent, self.dialect_parents)[1:])}"
+            for parent in sorted(set(self.dialect_parents.values())))
         self._scripts = {name: redis.register_script(PRELUDE + body)
                          for name, body in SCRIPTS.items()}
 
@@ -294,16 +298,13 @@ class RoutingEngine:
     def route_agent(self, agent_id: int) -> bool:
         """A free agent takes the most deserving call across every queue they serve."""
         for _ in range(ROUTE_ATTEMPTS):
-            state, skills_raw, idle_raw = self.redis.hmget(
-                self.key("agent", agent_id), "state", "skills", "idle_since")
-            if state is None or _s(state) != "available":
+            peek = self._run("peek_agent", policy.CLASS_SPAN, agent_id, self._dialect_map)
+            if peek[0] != "available":
                 return False
-            skills = parse_skills_field(_s(skills_raw or b""))
-            queues: set[str] = set()
-            for skill in skills:
-                queues.update(policy.skills_serving(skill, self.dialect_parents))
-            calls = [call for queue in sorted(queues) for call in self.queue_heads(queue)]
-            agent = policy.AgentSnapshot(agent_id, skills, float(_s(idle_raw or 0)))
+            agent = policy.AgentSnapshot(agent_id, parse_skills_field(peek[1]), float(peek[2]))
+            calls = [self._head_call(queue, sid, float(score))
+                     for queue, sid, score in zip(peek[3::3], peek[4::3], peek[5::3],
+                                                  strict=True)]
             now = self.clock.now()
             decision = policy.choose_call(agent, calls, now, self.rules)
             if not decision.matched:
@@ -332,16 +333,15 @@ class RoutingEngine:
             low = priority_class * policy.CLASS_SPAN
             pipe.zrangebyscore(key, low, f"({low + policy.CLASS_SPAN}", start=0, num=1,
                                withscores=True)
+        return [self._head_call(skill, _s(member), score)
+                for rows in pipe.execute() for member, score in rows]
+
+    def _head_call(self, skill: str, call_sid: str, score: float) -> policy.WaitingCall:
         language, dialect = policy.routing_language(skill, None, self.dialect_parents)
-        heads = []
-        for rows in pipe.execute():
-            for member, score in rows:
-                priority_class, joined_at = policy.split_score(score)
-                heads.append(policy.WaitingCall(
-                    _s(member), language, dialect, joined_at,
-                    urgent=priority_class == policy.PRIORITY,
-                    returned=priority_class == policy.RETURNED))
-        return heads
+        priority_class, joined_at = policy.split_score(score)
+        return policy.WaitingCall(call_sid, language, dialect, joined_at,
+                                  urgent=priority_class == policy.PRIORITY,
+                                  returned=priority_class == policy.RETURNED)
 
     def _waiting_call(self, call_sid: str) -> policy.WaitingCall | None:
         fields = self.redis.hmget(self.key("call", call_sid), "state", "language", "dialect",
@@ -364,18 +364,12 @@ class RoutingEngine:
         Every tier is a union of such sets, so the longest idle of the best tier
         is always among these heads.
         """
-        skills = policy.agent_skills_for(call)
-        pipe = self.redis.pipeline(transaction=False)
-        for skill in skills:
-            for level in PROFICIENCIES:
-                pipe.zrange(self.key("avail", skill, level), 0, 0, withscores=True)
+        peek = self._run("peek_agents", *policy.agent_skills_for(call))
         merged: dict[int, tuple[dict[str, int], float]] = {}
-        rows = iter(pipe.execute())
-        for skill in skills:
-            for level in PROFICIENCIES:
-                for member, idle in next(rows):
-                    agent_skills, _ = merged.setdefault(int(member), ({}, idle))
-                    agent_skills[skill] = level
+        for skill, level, member, idle in zip(peek[0::4], peek[1::4], peek[2::4], peek[3::4],
+                                              strict=True):
+            agent_skills, _ = merged.setdefault(int(member), ({}, float(idle)))
+            agent_skills[skill] = int(level)
         return [policy.AgentSnapshot(agent_id, agent_skills, idle)
                 for agent_id, (agent_skills, idle) in merged.items()]
 
@@ -383,7 +377,7 @@ class RoutingEngine:
 
     def set_presence(self, agent_id: int, state: str, reason: str | None = None, *,
                      skills: Mapping[str, int] | None = None,
-                     required_state: str | None = None) -> str:
+                     required_state: str | None = None, route: bool = True) -> str:
         """Available, break (with a reason) or offline; returns the previous state."""
         if state not in SETTABLE_STATES:
             raise RoutingError("invalid_state", f"state must be one of {SETTABLE_STATES}")
@@ -398,7 +392,7 @@ class RoutingEngine:
         previous = result[1]
         if previous != state or state == "break":
             self._transition(agent_id, state, reason, now)
-        if state == "available":
+        if state == "available" and route:
             self.route_agent(agent_id)
         return previous
 

@@ -314,7 +314,52 @@ journal('interpret ' .. aid .. ' ' .. sid, ARGV[5])
 return {'ok', c[2]}
 """
 
+# Reads, as scripts only to make them one round trip (they commit nothing).
+
+# ARGV: prefix, class_span, agent_id, dialects ("my=shn,kac,ksw,mnw;...")
+# → {state, skills, idle_since, [queue, sid, score]...}: the agent, and the first
+# call of each priority class in every queue the agent can serve.
+PEEK_AGENT = r"""
+local span, aid = tonumber(ARGV[2]), ARGV[3]
+local a = redis.call('HMGET', akey(aid), 'state', 'skills', 'idle_since')
+local out = {a[1] or 'offline', a[2] or '', a[3] or '0'}
+if a[1] ~= 'available' then return out end
+local dialects = {}
+for parent, list in string.gmatch(ARGV[4], '([^=;]+)=([^;]*)') do dialects[parent] = list end
+local queues = {}
+for _, s in ipairs(skills_of(aid)) do
+  queues[#queues + 1] = s[1]
+  for d in string.gmatch(dialects[s[1]] or '', '[^,]+') do queues[#queues + 1] = d end
+end
+for _, q in ipairs(queues) do
+  for c = 0, 2 do
+    local r = redis.call('ZRANGEBYSCORE', p .. 'q:' .. q, c * span, '(' .. ((c + 1) * span),
+                         'WITHSCORES', 'LIMIT', 0, 1)
+    if r[1] then out[#out + 1] = q; out[#out + 1] = r[1]; out[#out + 1] = r[2] end
+  end
+end
+return out
+"""
+
+# ARGV: prefix, skill... → {[skill, level, agent_id, idle_since]...}: the longest-idle
+# available agent at each proficiency for each skill.
+PEEK_AGENTS = r"""
+local out = {}
+for i = 2, #ARGV do
+  for level = 1, 5 do
+    local r = redis.call('ZRANGE', p .. 'avail:' .. ARGV[i] .. ':' .. level, 0, 0, 'WITHSCORES')
+    if r[1] then
+      out[#out + 1] = ARGV[i]; out[#out + 1] = tostring(level)
+      out[#out + 1] = r[1]; out[#out + 1] = r[2]
+    end
+  end
+end
+return out
+"""
+
 SCRIPTS = {
+    "peek_agent": PEEK_AGENT,
+    "peek_agents": PEEK_AGENTS,
     "join": JOIN,
     "reserve": RESERVE,
     "accept": ACCEPT,
