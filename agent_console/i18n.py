@@ -1,9 +1,16 @@
 """The console's own languages (Flask-Babel): English, Thai and Burmese.
 
 Each staff member picks theirs (`StaffUser.ui_locale`); before login the
-browser's preference decides. Catalogues live in `agent_console/translations`
-and are compiled to `.mo` files that are committed, so a fresh clone needs no
-build step (`scripts/... pybabel compile` regenerates them).
+browser's preference decides. Catalogues live in `agent_console/translations`;
+the compiled `.mo` files are committed, so a fresh clone needs no build step.
+After changing texts, from `agent_console/`:
+
+    pybabel extract -F babel.cfg -k N_ -o translations/messages.pot --no-location .
+    pybabel update -i translations/messages.pot -d translations --no-location
+    (translate the new entries)  pybabel compile -d translations
+
+`tests/agent_console/test_i18n.py` fails while a text is untranslated or a `.mo`
+is stale. Translations are marked unreviewed until a native speaker approves them.
 """
 
 from __future__ import annotations

@@ -12,9 +12,14 @@ ZAWGYI_THRESHOLD = 0.95
 
 @lru_cache(maxsize=1)
 def _detector():  # loading the model takes a moment; do it once per process
+    import warnings
+
     from myanmartools import ZawgyiDetector
 
-    return ZawgyiDetector()
+    with warnings.catch_warnings():
+        # myanmartools reads its model with a deprecated importlib.resources call.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ZawgyiDetector()
 
 
 def zawgyi_probability(text: str) -> float:

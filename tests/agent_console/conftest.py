@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from agent_console.models import StaffSkill, StaffUser
+from agent_console.staff import hash_password
 from helpline.app import create_app
-from tests.builders import create_staff_member
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -33,23 +34,42 @@ def csrf_app(settings, redis_client, tmp_path):
     application.extensions["helpline"].db.dispose()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per session.
+    return hash_password(PASSWORD)
+
+
+def add_staff(app, password_hash: str, *, email: str, role: str, skills: dict[str, int],
+              display_name: str) -> StaffUser:
+    with app.extensions["helpline"].db.session() as session:
+        user = StaffUser(email=email, role=role, password_hash=password_hash,
+                         display_name=display_name, ui_locale="en",
+                         skills=[StaffSkill(language=code, proficiency=level)
+                                 for code, level in skills.items()])
+        session.add(user)
+        session.flush()
+        return user
+
+
+STAFF = {
+    "km_agent": ("sokha@example.org", "agent", {"km": 5}, "Sokha"),
+    "my_agent": ("aye@example.org", "agent", {"my": 5}, "Aye"),
+    "supervisor": ("sup@example.org", "supervisor", {"my": 3}, "Su"),
+    "admin": ("admin@example.org", "admin", {"en": 5}, "Admin"),
+}
+
+
+def add_team(app, password_hash: str) -> dict[str, StaffUser]:
+    return {key: add_staff(app, password_hash, email=email, role=role, skills=skills,
+                           display_name=name)
+            for key, (email, role, skills, name) in STAFF.items()}
+
+
 @pytest.fixture
-def staff(csrf_app) -> dict[str, Any]:
+def staff(csrf_app, password_hash) -> dict[str, Any]:
     """One of each: a Khmer agent, a Burmese agent, a supervisor, an admin."""
-    db = csrf_app.extensions["helpline"].db
-    with db.session() as session:
-        people = {
-            "km_agent": create_staff_member(session, email="sokha@example.org", role="agent",
-                                            skills={"km": 5}, display_name="Sokha"),
-            "my_agent": create_staff_member(session, email="aye@example.org", role="agent",
-                                            skills={"my": 5}, display_name="Aye"),
-            "supervisor": create_staff_member(session, email="sup@example.org",
-                                              role="supervisor", skills={"my": 3},
-                                              display_name="Su"),
-            "admin": create_staff_member(session, email="admin@example.org", role="admin",
-                                         skills={"en": 5}, display_name="Admin"),
-        }
-    return people
+    return add_team(csrf_app, password_hash)
 
 
 class ConsoleClient:
