@@ -12,9 +12,6 @@ from pathlib import Path
 import click
 
 from helpline.settings import load_settings
-from recordings.audio import decode
-from recordings.errors import AudioError
-from transcription.registry import ModelRegistry
 
 
 @click.command()
@@ -25,6 +22,12 @@ from transcription.registry import ModelRegistry
               help="Limit recognition to these comma-separated words or phrases.")
 def transcribe(file: Path, language: str, as_json: bool, grammar: str | None) -> None:
     """Transcribe FILE (WAV, mu-law WAV or MP3) offline with the language's model."""
+    # Imported here: every `helpline` command loads this module, and pydub probes
+    # for ffmpeg at import time.
+    from recordings.audio import decode
+    from recordings.errors import AudioError
+    from transcription.registry import ModelRegistry
+
     registry = ModelRegistry.from_settings(load_settings())
     if registry.spec(language) is None:
         _fail(f"no speech model for language {language!r} (models: "
