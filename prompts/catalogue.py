@@ -190,10 +190,13 @@ class Catalogue:
         wanted = _squash(text)
         namings = list(self._namings.values())
         for entries in (self.entries(language), self.entries() + namings):
-            for entry in entries:
-                for template in filter(None, (entry.text, entry.one)):
-                    if _template_pattern(template).fullmatch(wanted):
-                        return entry.prompt_id
+            matches = [(len(re.sub(r"{\w+}", "", template)), entry.prompt_id)
+                       for entry in entries for template in filter(None, (entry.text, entry.one))
+                       if _template_pattern(template).fullmatch(wanted)]
+            if matches:
+                # "To leave a voice message, press {digit}." also matches the two-option
+                # sentence that starts the same way; the longest fixed wording is the one.
+                return max(matches)[1]
         return None
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 
 import click
@@ -18,7 +20,10 @@ from prompts.errors import PromptError, TtsError
 from prompts.resolver import TTS, PromptResolver
 
 # Counts rendered ahead of time; other values are rendered on a caller's first request.
-PRERENDERED_COUNTS = range(1, 21)
+PRERENDERED_COUNTS = range(1, 11)
+MENU_PROMPT_ACTIONS = {"menu_agent": "agent", "menu_voicemail": "voicemail",
+                       "menu_callback": "callback", "menu_information": "information",
+                       "menu_repeat": "repeat"}
 
 
 @click.group()
@@ -35,15 +40,19 @@ def _resolver() -> tuple[HelplineConfig, PromptResolver]:
 
 @prompts.command("render")
 @click.option("--language", "only", default=None, help="Only this language code.")
-def render(only: str | None) -> None:
+@click.option("--prompt", "prompt_only", default=None, help="Only this prompt id.")
+def render(only: str | None, prompt_only: str | None) -> None:
     """Render every prompt espeak-ng can speak into the cache (unchanged ones are skipped)."""
     config, resolver = _resolver()
     if only is not None and only not in config.languages:
         click.echo(f"helpline prompts render: {only!r} is not a configured language", err=True)
         sys.exit(1)
-    started, rendered, skipped, failed = time.monotonic(), 0, 0, 0
+    if prompt_only is not None and prompt_only not in PROMPT_IDS:
+        click.echo(f"helpline prompts render: {prompt_only!r} is not a prompt id", err=True)
+        sys.exit(1)
+    started, skipped, todo = time.monotonic(), 0, []
     for code in [only] if only else list(config.languages):
-        for prompt_id in PROMPT_IDS:
+        for prompt_id in [prompt_only] if prompt_only else PROMPT_IDS:
             for params in _params_worth_rendering(config, prompt_id):
                 try:
                     found = resolver.explain(prompt_id, code, params)
@@ -53,17 +62,28 @@ def render(only: str | None) -> None:
                     continue  # recorded, <Say>, or another language's rendering
                 if resolver.is_rendered(code, prompt_id, params):
                     skipped += 1
-                    continue
-                try:
-                    resolver.audio_file(code, prompt_id, params, "wav")
-                    rendered += 1
-                except TtsError as exc:
-                    failed += 1
-                    click.echo(f"  {code}/{prompt_id} {params or ''}: {exc}", err=True)
+                else:
+                    todo.append((code, prompt_id, params))
+    # Each rendering waits on espeak-ng and ffmpeg processes: one thread per core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        errors = [error for error in pool.map(lambda job: _render(resolver, *job), todo)
+                  if error]
+    for error in errors:
+        click.echo(f"  {error}", err=True)
+    rendered, failed = len(todo) - len(errors), len(errors)
     click.echo(f"rendered {rendered}, already cached {skipped}, failed {failed} "
                f"in {time.monotonic() - started:.1f} s → {resolver.tts.cache_dir}")
     if failed:
         sys.exit(1)
+
+
+def _render(resolver: PromptResolver, code: str, prompt_id: str,
+            params: dict[str, str]) -> str | None:
+    try:
+        resolver.audio_file(code, prompt_id, params, "wav")
+    except TtsError as exc:
+        return f"{code}/{prompt_id} {params or ''}: {exc}"
+    return None
 
 
 def _params_worth_rendering(config: HelplineConfig, prompt_id: str) -> list[dict[str, str]]:
@@ -71,7 +91,9 @@ def _params_worth_rendering(config: HelplineConfig, prompt_id: str) -> list[dict
     names = params_for(prompt_id)
     if not names:
         return [{}]
-    menu_keys = {option.key for option in config.main_menu}
+    action = MENU_PROMPT_ACTIONS.get(prompt_id)
+    menu_keys = {option.key for option in config.main_menu
+                 if action is None or option.action == action}
     language_keys = {str(i) for i in range(1, 1 + max((len(n.menu) for n in config.numbers),
                                                       default=0))}
     values: dict[str, list[str]] = {

@@ -23,11 +23,21 @@ from prompts.errors import TtsError
 # and many are not listening in their first language.
 WORDS_PER_MINUTE = 145
 SAMPLE_RATE = 8000
-RENDERING_VERSION = "1"  # bump when the settings below change, to re-render everything
+RENDERING_VERSION = "2"  # bump when the settings below change, to re-render everything
 MP3_BITRATE = "24k"
 MAX_CACHE_FILES = 4000
 TIMEOUT_SECONDS = 30
 VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+-]{0,39}")
+
+
+# espeak-ng does not end a clause at Burmese punctuation, and a long Burmese clause
+# overflows its buffer (measured: it aborts on the three-sentence callback prompt), so
+# the sentence and clause marks become the marks it knows.
+_ESPEAK_PUNCTUATION = str.maketrans({"။": ". ", "၊": ", "})
+
+
+def espeak_text(text: str) -> str:
+    return text.translate(_ESPEAK_PUNCTUATION)
 
 
 def rendering_key(text: str, voice: str) -> str:
@@ -68,7 +78,7 @@ class Espeak:
             raw = Path(work) / "espeak.wav"
             # The text goes on stdin: a sentence starting with "-" is never an option.
             self._run([self.espeak, "-v", voice, "-s", str(WORDS_PER_MINUTE), "-b", "1",
-                       "-w", str(raw), "--stdin"], stdin=text)
+                       "-w", str(raw), "--stdin"], stdin=espeak_text(text))
             self._convert(raw, target, ["-c:a", "pcm_s16le"], "wav")
 
     def to_mp3(self, source: Path, target: Path) -> None:

@@ -1,0 +1,70 @@
+"""`helpline prompts check` and `render`, run as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.builders import make_environ
+from tests.prompts.helpers import DEMO_CONFIG, ROOT, demo_config_text_with_khmer_fallback
+
+
+def helpline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    # espeak-ng and ffmpeg are found on the operator's PATH.
+    env = {**env, "PATH": os.environ.get("PATH", os.defpath)}
+    return subprocess.run([sys.executable, "-m", "helpline", *args], env=env,
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_check_passes_for_the_demo_configuration(tmp_path):
+    config = tmp_path / "demo.yaml"
+    config.write_text(demo_config_text_with_khmer_fallback(), encoding="utf-8")
+    done = helpline(make_environ(tmp_path, HELPLINE_CONFIG=str(config)), "prompts", "check")
+    assert done.returncode == 0, done.stderr
+    assert "ok: every configured language can be served" in done.stdout
+    assert "MISSING" not in done.stdout
+    # Khmer is honest about what its callers hear until Khmer prompts are recorded.
+    assert "km-KH' is ignored" in done.stderr
+
+
+def test_check_json_is_the_coverage_matrix(tmp_path):
+    config = tmp_path / "demo.yaml"
+    config.write_text(demo_config_text_with_khmer_fallback(), encoding="utf-8")
+    done = helpline(make_environ(tmp_path, HELPLINE_CONFIG=str(config)),
+                    "prompts", "check", "--json")
+    report = json.loads(done.stdout)
+    assert report["ok"] is True
+    assert report["languages"]["my"]["welcome"] == "tts"
+    assert report["languages"]["shn"]["language_option"] == "tts"
+    assert report["languages"]["shn"]["welcome"] == "fallback:my"
+    assert report["languages"]["lo"]["welcome"] == "fallback:th"
+    assert report["languages"]["km"]["welcome"] == "fallback:th"
+    assert len(report["prompt_ids"]) == 29 and report["unreviewed"]["my"] == 29
+
+
+def test_check_fails_for_a_language_nothing_can_speak(tmp_path):
+    config = tmp_path / "khmer-only.yaml"
+    config.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace(
+        "km:  {name: Khmer,", "km:  {name: Khmer, espeak_voice: km,").replace(
+        "fallback: th}", "fallback: th}\n  xx: {name: Nobody, native_name: Nobody}").replace(
+        "    language: ne\n", "    language: xx\n"), encoding="utf-8")
+    done = helpline(make_environ(tmp_path, HELPLINE_CONFIG=str(config)), "prompts", "check")
+    assert done.returncode == 1
+    assert "problem: xx: 29 prompt(s) nothing can play" in done.stderr
+    assert "espeak_voice 'km' is ignored" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_render_then_nothing_left_to_render(tmp_path):
+    env = make_environ(tmp_path)
+    first = helpline(env, "prompts", "render", "--language", "ne", "--prompt", "queue_position")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("rendered 10, already cached 0, failed 0")  # positions 1-10
+    cache = tmp_path / "instance" / "prompt-cache" / "tts" / "ne"
+    assert len(list(cache.glob("queue_position-*.wav"))) == 10
+    again = helpline(env, "prompts", "render", "--language", "ne", "--prompt", "queue_position")
+    assert again.stdout.startswith("rendered 0, already cached 10, failed 0")
+    unknown = helpline(env, "prompts", "render", "--language", "fr")
+    assert unknown.returncode == 1 and "not a configured language" in unknown.stderr

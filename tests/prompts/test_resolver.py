@@ -1,0 +1,144 @@
+"""Resolution order with real files, real espeak-ng, and real configurations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpline.config import parse_config
+from prompts import AUDIO_DIR
+from prompts.catalogue import PROMPT_IDS, SAMPLE_PARAMS, params_for
+from prompts.errors import InvalidPromptParams, PromptUnavailable, UnknownPrompt
+from prompts.resolver import PromptResolver, Utterance
+from tests.prompts.helpers import demo_config_text_with_khmer_fallback, make_config
+
+
+def resolver_for(config, tmp_path: Path, audio_dir: Path | None = None) -> PromptResolver:
+    return PromptResolver(config, audio_dir=audio_dir or tmp_path / "audio",
+                          cache_dir=tmp_path / "cache")
+
+
+def record(audio_dir: Path, language: str, name: str, ext: str = "wav") -> Path:
+    path = audio_dir / language / f"{name}.{ext}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"RIFF-not-decoded-here")
+    return path
+
+
+THAI = {"th": {"espeak_voice": "th", "twilio_say_language": "th-TH"}}
+
+
+def test_recorded_file_beats_tts(tmp_path):
+    resolver = resolver_for(make_config(languages=THAI), tmp_path)
+    record(tmp_path / "audio", "th", "welcome", "mp3")
+    [said] = resolver.resolve("welcome", "th")
+    assert said.kind == "play" and said.language == "th"
+    assert said.url.startswith("/prompts/audio/th/welcome.mp3?v=")
+
+
+def test_tts_beats_say(tmp_path):
+    [said] = resolver_for(make_config(languages=THAI), tmp_path).resolve("welcome", "th")
+    assert said.kind == "play" and said.url.startswith("/prompts/audio/th/welcome.wav?v=")
+
+
+def test_say_when_no_tts_voice(tmp_path):
+    config = make_config(languages={"th": {"twilio_say_language": "th-TH"}})
+    [said] = resolver_for(config, tmp_path).resolve("queue_position", "th", {"position": 4})
+    assert said == Utterance("queue_position", "th", "say", text="คุณอยู่ลำดับที่ 4",
+                             say_language="th-TH")
+
+
+def test_a_say_language_twilio_cannot_speak_is_not_used(tmp_path):
+    config = make_config(languages={"km": {"twilio_say_language": "km-KH"}})
+    with pytest.raises(PromptUnavailable) as caught:
+        resolver_for(config, tmp_path).resolve("welcome", "km")
+    assert caught.value.code == "prompt_unavailable"
+
+
+def test_language_fallback_then_line_fallback(tmp_path):
+    config = make_config(languages={
+        "th": {"espeak_voice": "th"}, "lo": {"fallback": "th"}, "km": {}, "en": {
+            "espeak_voice": "en"}})
+    resolver = resolver_for(config, tmp_path)
+    [lao] = resolver.resolve("goodbye", "lo")
+    assert lao.language == "th" and lao.url.startswith("/prompts/audio/th/goodbye.wav")
+    [khmer] = resolver.resolve("goodbye", "km", line_fallback="en")
+    assert khmer.language == "en"
+    with pytest.raises(PromptUnavailable):
+        resolver.resolve("goodbye", "km")
+
+
+def test_a_recording_in_the_language_beats_its_fallback(tmp_path):
+    config = make_config(languages={"th": {"espeak_voice": "th"}, "lo": {"fallback": "th"}})
+    resolver = resolver_for(config, tmp_path)
+    record(tmp_path / "audio", "lo", "goodbye")
+    [said] = resolver.resolve("goodbye", "lo")
+    assert said.language == "lo" and said.url.startswith("/prompts/audio/lo/goodbye.wav")
+
+
+def test_parameterised_recordings_are_per_value(tmp_path):
+    config = make_config(languages={"my": {"espeak_voice": "my"}, "shn": {"parent": "my"}})
+    resolver = resolver_for(config, tmp_path)
+    record(tmp_path / "audio", "shn", "language_option.2")
+    [two] = resolver.resolve("language_option", "shn", {"digit": 2})
+    assert two.language == "shn" and two.url.startswith(
+        "/prompts/audio/shn/language_option.wav?digit=2&v=")
+    [three] = resolver.resolve("language_option", "shn", {"digit": 3})
+    assert three.language == "my"  # no recording for 3: the Burmese sentence naming Shan
+
+
+def test_a_menu_option_never_names_the_fallback_language(tmp_path):
+    """Lao falls back to Thai, but its menu option must say "Lao", not "Thai"."""
+    config = make_config(languages={"th": {"espeak_voice": "th"}, "lo": {"fallback": "th"}})
+    resolver = resolver_for(config, tmp_path)
+    [lao] = resolver.resolve("language_option", "lo", {"digit": 2})
+    [thai] = resolver.resolve("language_option", "th", {"digit": 2})
+    assert lao.language == "th" and lao.url != thai.url
+    assert lao.url.startswith("/prompts/audio/lo/language_option.wav?digit=2")
+    audio = resolver.audio_file("lo", "language_option", {"digit": "2"}, "wav")
+    assert audio is not None and audio.path.parent.name == "th"
+
+
+def test_unknown_prompt_and_bad_params_raise_with_codes(tmp_path):
+    resolver = resolver_for(make_config(languages=THAI), tmp_path)
+    with pytest.raises(UnknownPrompt) as unknown:
+        resolver.resolve("sing", "th")
+    with pytest.raises(InvalidPromptParams) as bad:
+        resolver.resolve("menu_agent", "th", {"digit": "12"})
+    assert (unknown.value.code, bad.value.code) == ("prompt_unknown", "prompt_params_invalid")
+
+
+def test_a_changed_text_gets_a_new_url(tmp_path):
+    resolver = resolver_for(make_config(languages=THAI), tmp_path)
+    [three] = resolver.resolve("queue_position", "th", {"position": 3})
+    [four] = resolver.resolve("queue_position", "th", {"position": 4})
+    assert three.url.split("v=")[1] != four.url.split("v=")[1]
+
+
+@pytest.fixture(scope="module")
+def demo_resolver(tmp_path_factory):
+    config = parse_config(yaml.safe_load(demo_config_text_with_khmer_fallback()))
+    return config, PromptResolver(config, audio_dir=AUDIO_DIR,
+                                  cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def test_every_demo_line_language_resolves_every_prompt(demo_resolver):
+    config, resolver = demo_resolver
+    for number in config.numbers:
+        for language in number.languages:
+            for prompt_id in PROMPT_IDS:
+                params = {name: SAMPLE_PARAMS[name] for name in params_for(prompt_id)}
+                utterances = resolver.resolve(prompt_id, language, params,
+                                              line_fallback=number.fallback_language)
+                assert utterances and all(u.url or u.text for u in utterances), (
+                    language, prompt_id)
+
+
+def test_what_demo_callers_hear(demo_resolver):
+    _, resolver = demo_resolver
+    spoken = {code: resolver.resolve("welcome", code)[0].language
+              for code in ("my", "shn", "kac", "ksw", "mnw", "km", "th", "lo", "ne", "id", "en")}
+    assert spoken == {"my": "my", "shn": "my", "kac": "my", "ksw": "my", "mnw": "my",
+                      "km": "th", "th": "th", "lo": "th", "ne": "ne", "id": "id", "en": "en"}
