@@ -48,4 +48,4 @@ def call_queue(svc: Services) -> CallQueue:
     queue = svc.extras.get("call_queue")
     if queue is None:
         queue = svc.extras["call_queue"] = RedisCallQueue(routing_service(svc))
-    return queue  # type: ignore[no-any-return]
+    return queue

@@ -223,4 +223,4 @@ def routing_service(svc: Services) -> RoutingService:
     service = svc.extras.get("routing")
     if service is None:
         service = svc.extras["routing"] = RoutingService(svc)
-    return service  # type: ignore[no-any-return]
+    return service

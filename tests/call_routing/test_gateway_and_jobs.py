@@ -1,0 +1,61 @@
+"""The IVR's port on the routing engine, and the periodic sweep job."""
+
+from __future__ import annotations
+
+import pytest
+
+from call_routing import jobs
+from call_routing.gateway import RedisCallQueue, call_queue
+from call_routing.service import routing_service
+from ivr.ports import QueueStatus
+from tests.builders import create_staff_member
+
+
+def test_call_queue_is_built_once_per_app(services):
+    queue = call_queue(services)
+    assert isinstance(queue, RedisCallQueue) and call_queue(services) is queue
+    assert services.extras["call_queue"] is queue
+
+
+def test_join_status_and_leave_as_the_ivr_sees_them(services, clock):
+    queue = call_queue(services)
+    first = queue.join(call_sid="CA1", language="my", dialect="shn")
+    assert first == QueueStatus(call_sid="CA1", language="shn", position=1, waiting_seconds=0.0,
+                                estimated_wait_seconds=300, agents_logged_in=0, state="waiting")
+    clock.advance(30)
+    queue.join(call_sid="CA2", language="my", dialect="shn", callback=True)
+    assert queue.status("CA2").position == 1            # callbacks go first
+    assert queue.status("CA1").position == 2
+    assert queue.status("CA1").waiting_seconds == pytest.approx(30)
+    queue.leave("CA1", "voicemail")
+    assert queue.status("CA1") is None
+    # a caller sent to the voicemail offer may choose to keep waiting
+    assert queue.join(call_sid="CA1", language="my", dialect="shn").state == "waiting"
+
+
+def test_estimated_wait_follows_staffing_and_recent_handle_times(services, db_session, clock):
+    agent = create_staff_member(db_session, email="km@example.org", skills={"km": 5})
+    db_session.commit()
+    routing = routing_service(services)
+    routing.set_state(agent.id, "available")
+    queue = call_queue(services)
+    queue.join(call_sid="CA1", language="km", dialect=None)
+    routing.engine.accept(agent.id, "CA1")
+    clock.advance(140)
+    routing.engine.finish_call("CA1")                   # handle = 140 s talk + 60 s wrap-up
+    queue.join(call_sid="CA2", language="km", dialect=None)
+    queue.join(call_sid="CA3", language="km", dialect=None)
+    assert queue.agents_logged_in("km") == 1
+    assert queue.status("CA3").estimated_wait_seconds == 400   # 2nd in line x 200 s / 1 agent
+
+
+def test_the_sweep_job_ends_wrap_ups_and_expires_offers(services, db_session, clock):
+    agent = create_staff_member(db_session, email="km@example.org", skills={"km": 5})
+    db_session.commit()
+    routing = routing_service(services)
+    routing.set_state(agent.id, "available")
+    call_queue(services).join(call_sid="CA1", language="km", dialect=None)
+    clock.advance(16)
+    assert jobs.sweep(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0}
+    assert routing.engine.agent(agent.id)["reason"] == "missed"
+    assert call_queue(services).status("CA1").position == 1
