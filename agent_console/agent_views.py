@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template
 from sqlalchemy import select
 
-from agent_console import access, store
+from agent_console import access, routing_link, store
 from agent_console.access import languages_served
 from agent_console.auth import current_staff, roles_required
 from agent_console.callers import caller_summary
-from agent_console.softphone import SoftphoneNotConfigured, softphone_setup
+from agent_console.softphone import SoftphoneNotConfigured, simulated_phone, softphone_setup
 from agent_console.taxonomy import groups
 from helpline.services import services
 from ivr.models import Call
@@ -87,6 +87,13 @@ def call_panel(call_sid: str):  # type: ignore[no-untyped-def]
         ticket=store.ticket_for_call(db, call.id))
 
 
+@bp.get("/console/agent/state")
+@roles_required(*ANY_STAFF)
+def agent_state():  # type: ignore[no-untyped-def]
+    """Presence and offer for the agent's screen, times relative to the engine's clock."""
+    return jsonify(routing_link.agent_view(services(), current_staff().id))
+
+
 @bp.get("/console/softphone")
 @roles_required(*ANY_STAFF)
 def softphone():  # type: ignore[no-untyped-def]
@@ -95,3 +102,16 @@ def softphone():  # type: ignore[no-untyped-def]
     except SoftphoneNotConfigured as exc:
         return jsonify(error=exc.code, message=str(exc)), 503
     return jsonify(setup.as_dict())
+
+
+@bp.post("/console/softphone/<action>")
+@roles_required(*ANY_STAFF)
+def simulated_softphone(action: str):  # type: ignore[no-untyped-def]
+    """Local development and tests: register, answer or hang up the stand-in's phone."""
+    if action not in ("register", "answer", "hangup"):
+        abort(404)
+    try:
+        done, reason = simulated_phone(services().settings, current_staff().id, action)
+    except SoftphoneNotConfigured as exc:
+        return jsonify(error=exc.code, message=str(exc)), 409
+    return jsonify(done=done, reason=reason, answered=done and action == "answer")

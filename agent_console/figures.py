@@ -115,7 +115,8 @@ def language_figures(calls: Iterable[CallRecord], agents: Iterable[AgentRecord],
             figures.average_handle_seconds = sum(handle_times[code]) / len(handle_times[code])
         handle = figures.average_handle_seconds or DEFAULT_HANDLE_SECONDS
         figures.agents_needed = agents_needed(
-            calls_per_hour=figures.calls_last_hour, handle_seconds=handle,
+            # Everyone waiting now arrived recently: a floor under a thin hour's count.
+            calls_per_hour=max(figures.calls_last_hour, figures.waiting), handle_seconds=handle,
             target_level=SERVICE_TARGET_LEVEL, target_seconds=SERVICE_TARGET_SECONDS,
         ).agents_needed
     return list(by_language.values())

@@ -16,7 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from agent_console import store
-from agent_console.figures import AgentRecord, CallRecord, calls_per_hour, language_figures
+from agent_console.erlang import agents_needed
+from agent_console.figures import (
+    DEFAULT_HANDLE_SECONDS,
+    SERVICE_TARGET_LEVEL,
+    SERVICE_TARGET_SECONDS,
+    AgentRecord,
+    CallRecord,
+    LanguageFigures,
+    calls_per_hour,
+    language_figures,
+)
 from agent_console.models import StaffUser
 from helpline.config import HelplineConfig
 
@@ -33,7 +43,13 @@ def _epoch(value: datetime | None) -> float | None:
 
 
 def snapshot(session: Session, config: HelplineConfig, *, now: datetime,
-             timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+             timezone: str = DEFAULT_TIMEZONE,
+             routing_rows: dict[str, dict[str, Any]] | None = None,
+             routing_states: dict[int, tuple[str, str | None, float | None]] | None = None,
+             ) -> dict[str, Any]:
+    """The wallboard's picture. With the routing engine running, its Redis figures
+    (`routing_rows`, `routing_states`) are the truth for queues and agents right now;
+    the database adds what only it knows (handle times, voicemails, calls per hour)."""
     zone = ZoneInfo(timezone)
     # Calls still waiting from before midnight count as waiting, not as today's offered.
     since = min(start_of_day(now, zone), now - timedelta(hours=2))
@@ -46,9 +62,13 @@ def snapshot(session: Session, config: HelplineConfig, *, now: datetime,
         for call in calls
         if call.started_at >= day_start or (call.ended_at is None and call.answered_at is None)
     ]
-    agents = agent_records(session)
+    agents = agent_records(session, routing_states, now=now.timestamp())
     languages = list(config.languages)
     figures = language_figures(records, agents, languages=languages, now=now.timestamp())
+    if routing_rows is not None:
+        for figure in figures:
+            merge_routing_row(figure, routing_rows.get(figure.language))
+            figure.agents_needed = staffing_hint(figure)
     hours = calls_per_hour(
         ((call.language or "", call.started_at.astimezone(zone).hour)
          for call in calls if call.started_at >= day_start),
@@ -70,7 +90,33 @@ def snapshot(session: Session, config: HelplineConfig, *, now: datetime,
     }
 
 
-def agent_records(session: Session) -> list[AgentRecord]:
+def staffing_hint(figure: LanguageFigures) -> int:
+    return agents_needed(
+        calls_per_hour=max(figure.calls_last_hour, figure.waiting),
+        handle_seconds=figure.average_handle_seconds or DEFAULT_HANDLE_SECONDS,
+        target_level=SERVICE_TARGET_LEVEL, target_seconds=SERVICE_TARGET_SECONDS,
+    ).agents_needed
+
+
+def merge_routing_row(figure: LanguageFigures, row: dict[str, Any] | None) -> None:
+    if row is None:
+        return
+    figure.waiting = int(row["waiting"])
+    figure.longest_wait_seconds = float(row["longest_wait_seconds"])
+    for state, count in row["agents"].items():
+        figure.agents[state] = int(count)
+    figure.offered_today = int(row["offered"])
+    figure.answered_today = int(row["answered"])
+    figure.abandoned_today = int(row["abandoned"])
+    figure.service_level = row["service_level"]
+    figure.average_speed_of_answer = row["average_speed_of_answer_seconds"]
+    figure.abandon_rate = (figure.abandoned_today / figure.offered_today
+                           if figure.offered_today else None)
+
+
+def agent_records(session: Session,
+                  routing_states: dict[int, tuple[str, str | None, float | None]] | None = None,
+                  *, now: float = 0.0) -> list[AgentRecord]:
     states = store.latest_states(session)
     users = session.scalars(
         select(StaffUser).options(selectinload(StaffUser.skills))
@@ -78,9 +124,14 @@ def agent_records(session: Session) -> list[AgentRecord]:
         .order_by(StaffUser.display_name))
     records = []
     for user in users:
-        state, reason, since = states.get(user.id, ("offline", None, None))
+        if routing_states is not None and user.id in routing_states:
+            state, reason, seconds = routing_states[user.id]
+            since_epoch = now - seconds if seconds is not None else None
+        else:
+            state, reason, since = states.get(user.id, ("offline", None, None))
+            since_epoch = _epoch(since)
         records.append(AgentRecord(
             agent_id=user.id, name=user.display_name,
             languages=tuple(skill.language for skill in user.skills),
-            state=state, since=_epoch(since), reason=reason))
+            state=state, since=since_epoch, reason=reason))
     return records

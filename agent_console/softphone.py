@@ -56,3 +56,34 @@ def softphone_setup(settings: Settings, user_id: int) -> SoftphoneSetup:
                                incoming_allow=True))
     return SoftphoneSetup(mode="twilio", identity=identity, token=token.to_jwt(),
                           ttl_seconds=TOKEN_TTL_SECONDS)
+
+
+# The stand-in's simulated softphone, driven through this server (the browser never
+# talks to the stand-in directly: another origin, and no CSRF protection there).
+SIMULATED_BEHAVIOUR = {"manual": True, "answer_after": None, "talk_seconds": None,
+                       "say": "Hello, this is the helpline.", "voice": "en"}
+SIMULATOR_TIMEOUT_SECONDS = 5
+
+
+def simulated_phone(settings: Settings, user_id: int, action: str) -> tuple[bool, str]:
+    """register / answer / hangup the agent's simulated softphone → (done, reason)."""
+    import requests
+
+    if not settings.twilio_api_base:
+        raise SoftphoneNotConfigured("there is no local stand-in (TWILIO_API_BASE is unset)")
+    url = f"{settings.twilio_api_base}/sim/clients/{client_identity(user_id)}"
+    try:
+        if action == "register":
+            response = requests.post(url, json=SIMULATED_BEHAVIOUR,
+                                     timeout=SIMULATOR_TIMEOUT_SECONDS)
+        else:
+            response = requests.post(f"{url}/{action}", timeout=SIMULATOR_TIMEOUT_SECONDS)
+    except requests.RequestException as exc:
+        return False, f"stand-in unreachable: {type(exc).__name__}"
+    if response.ok:
+        return True, "ok"
+    try:
+        reason = response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        reason = f"http_{response.status_code}"
+    return False, reason

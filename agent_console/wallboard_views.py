@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
+from agent_console import routing_link
 from agent_console.auth import roles_required
-from agent_console.live import DEFAULT_TIMEZONE, snapshot
-from helpline.db import utcnow
+from agent_console.live import DEFAULT_TIMEZONE, agent_records, snapshot
 from helpline.services import Services, services
 
 bp = Blueprint("wallboard", __name__)
@@ -34,8 +35,14 @@ def _timezone() -> str:
 
 
 def current_snapshot(svc: Services, timezone: str) -> dict[str, object]:
+    # The services' clock, not the wall clock: with the stand-in's simulated clock the
+    # calls' timestamps are simulated too.
+    now = datetime.fromtimestamp(svc.clock.now(), UTC)
     with svc.db.session() as session:
-        return snapshot(session, svc.config, now=utcnow(), timezone=timezone)
+        agent_ids = [agent.agent_id for agent in agent_records(session)]
+        return snapshot(session, svc.config, now=now, timezone=timezone,
+                        routing_rows=routing_link.live_languages(svc),
+                        routing_states=routing_link.agent_states(svc, agent_ids) or None)
 
 
 @bp.get("/wallboard")

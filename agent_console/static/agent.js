@@ -8,15 +8,17 @@
   const screen = document.getElementById("agent-screen");
   if (!screen) return;
 
-  // The routing engine's API (call_routing.views).
+  // Reads come from the console (times relative to the engine's clock); every change
+  // goes to the routing engine's JSON API (call_routing.views).
   const ROUTES = {
-    me: "/api/agents/me",
-    presence: "/api/agents/me/presence",
-    accept: "/api/agents/me/accept",
-    decline: "/api/agents/me/decline",
+    me: "/console/agent/state",
+    presence: "/api/agents/me/state",
+    accept: "/api/agents/me/offer/accept",
+    decline: "/api/agents/me/offer/decline",
     wrapUpDone: "/api/agents/me/wrap-up/done",
     hangup: (sid) => `/api/calls/${encodeURIComponent(sid)}/hangup`,
     transfer: (sid) => `/api/calls/${encodeURIComponent(sid)}/transfer`,
+    interpreter: (sid) => `/api/calls/${encodeURIComponent(sid)}/interpreter`,
   };
   const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
@@ -26,9 +28,11 @@
   ring.loop = true;
 
   let me = { state: "offline" };
+  let fetchedAt = Date.now() / 1000;   // when `me` was read: relative times count from here
   let shownCall = null;
   let offeredSid = null;
   let callStartedAt = null;
+  const since = () => Date.now() / 1000 - fetchedAt;
 
   function showError(message) {
     const box = $("agent-error");
@@ -89,7 +93,8 @@
     stateEl.dataset.state = state;
     document.querySelectorAll("[data-presence]").forEach((b) =>
       b.setAttribute("aria-pressed", String(b.dataset.presence === state)));
-    $("presence-since").textContent = me.since ? fmt(Date.now() / 1000 - me.since) : "";
+    $("presence-since").textContent = me.seconds_in_state !== null && me.seconds_in_state !== undefined
+      ? fmt(me.seconds_in_state + since()) : "";
 
     const offer = state === "reserved" ? me.offer : null;
     $("offer").classList.toggle("hidden", !offer);
@@ -101,8 +106,8 @@
       $("offer-language").textContent = languageNames[offer.language] || offer.language;
       $("offer-dialect").textContent = offer.dialect ? (languageNames[offer.dialect] || offer.dialect) : "";
       $("offer-dialect").classList.toggle("hidden", !offer.dialect);
-      $("offer-waited").textContent = fmt(Date.now() / 1000 - offer.joined_at);
-      $("offer-countdown").textContent = Math.max(0, Math.ceil(offer.deadline - Date.now() / 1000));
+      $("offer-waited").textContent = fmt(offer.waited_seconds + since());
+      $("offer-countdown").textContent = Math.max(0, Math.ceil(offer.seconds_left - since()));
     } else if (offeredSid) {
       offeredSid = null; ring.pause();
     }
@@ -111,7 +116,7 @@
     $("active-call").classList.toggle("hidden", !onCall);
     if (onCall && shownCall !== me.call_sid) {
       shownCall = me.call_sid;
-      callStartedAt = me.since || Date.now() / 1000;
+      callStartedAt = Date.now() / 1000 - (me.seconds_in_state || 0);
       window.htmx.ajax("GET", `/console/calls/${encodeURIComponent(me.call_sid)}/panel`, { target: "#call-panel" });
       window.htmx.ajax("GET", `/console/tickets/new?call_sid=${encodeURIComponent(me.call_sid)}&embed=1`, { target: "#ticket-area" });
     }
@@ -120,14 +125,13 @@
     const wrapping = state === "wrap_up";
     $("wrap-up").classList.toggle("hidden", !wrapping);
     if (wrapping) {
-      const left = me.wrap_up_until ? me.wrap_up_until - Date.now() / 1000 : 0;
-      $("wrap-up-timer").textContent = fmt(left);
+      $("wrap-up-timer").textContent = fmt((me.wrap_up_seconds_left || 0) - since());
     }
     if (!onCall && !wrapping && shownCall && state !== "on_call") shownCall = null;
   }
 
   async function refresh() {
-    try { me = await api("GET", ROUTES.me); showError(""); }
+    try { me = await api("GET", ROUTES.me); fetchedAt = Date.now() / 1000; }
     catch (error) { if (error.status === 401) window.location.reload(); }
     render();
   }
@@ -145,31 +149,33 @@
   $("accept-call").addEventListener("click", async () => {
     ring.pause();
     const sid = offeredSid;
-    await send("POST", ROUTES.accept, { call_sid: sid });
+    await send("POST", ROUTES.accept, {});
     await refresh();
     softphone.answer();
   });
   $("decline-call").addEventListener("click", async () => {
     ring.pause();
-    await send("POST", ROUTES.decline, { call_sid: offeredSid });
+    await send("POST", ROUTES.decline, {});
     await refresh();
   });
   $("hang-up").addEventListener("click", async () => {
     const sid = me.call_sid;
+    // Ending the agent's leg is enough: the bridge's end puts the agent in wrap-up.
+    // The API call covers a softphone that has already dropped.
     await softphone.hangup();
-    try { await send("POST", ROUTES.hangup(sid), {}); } catch (_) { /* the caller may have gone already */ }
+    try { await api("POST", ROUTES.hangup(sid), {}); } catch (_) { /* already ended */ }
     await refresh();
   });
   $("transfer-to-queue").addEventListener("click", async () => {
-    await send("POST", ROUTES.transfer(me.call_sid), { to: "queue", language: $("transfer-language").value });
+    await send("POST", ROUTES.transfer(me.call_sid), { to_language: $("transfer-language").value });
     await refresh();
   });
   $("transfer-to-agent").addEventListener("click", async () => {
-    await send("POST", ROUTES.transfer(me.call_sid), { to: "agent", agent_id: Number($("transfer-agent").value) });
+    await send("POST", ROUTES.transfer(me.call_sid), { to_agent_id: Number($("transfer-agent").value) });
     await refresh();
   });
   $("add-interpreter").addEventListener("click", async () => {
-    await send("POST", ROUTES.transfer(me.call_sid), { to: "interpreter", agent_id: Number($("transfer-agent").value) });
+    await send("POST", ROUTES.interpreter(me.call_sid), { agent_id: Number($("transfer-agent").value) });
     await refresh();
   });
   $("wrap-up-done").addEventListener("click", async () => {

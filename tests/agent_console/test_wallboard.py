@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 from helpline.db import utcnow
 from tests.agent_console.records import add_call
@@ -32,23 +33,36 @@ def tile(live: dict, language: str) -> dict:
     return next(item for item in live["languages"] if item["language"] == language)
 
 
-def test_live_figures_count_waiting_and_answered_calls(csrf_app, as_role, staff):
+def routing(services):
+    from call_routing.service import routing_service
+
+    return routing_service(services)
+
+
+def test_live_figures_come_from_the_routing_engine_and_the_database(csrf_app, as_role,
+                                                                   staff):
     services = csrf_app.extensions["helpline"]
+    engine = routing(services).engine
+    # Two Khmer callers wait; the Burmese agent is available, the Khmer one on a break.
     add_call(services, call_sid="CAw1", queued_after=0)
+    engine.join("CAw1", "km")
+    engine.join("CAw2", "km")
+    routing(services).set_state(staff["my_agent"].id, "available")
+    routing(services).set_state(staff["km_agent"].id, "break", "meal")
+    # An earlier call today, answered after 12 s and handled for 5 minutes.
     add_call(services, call_sid="CAa1", queued_after=0, answered_after=12, ended_after=312,
              agent_id=staff["km_agent"].id, outcome="answered")
-    from agent_console.models import AgentStateChange
-    with services.db.session() as session:
-        session.add(AgentStateChange(user_id=staff["km_agent"].id, state="available"))
     live = as_role("supervisor").get("/wallboard/live.json").get_json()
     km = tile(live, "km")
-    assert km["waiting"] == 1 and km["longest_wait_seconds"] >= 55
-    assert km["answered_today"] == 1 and km["service_level"] == 1.0
-    assert km["agents"]["available"] == 1
+    assert km["waiting"] == 2
+    assert km["agents"]["break"] == 1 and km["agents"]["available"] == 0
+    assert km["average_handle_seconds"] == 300          # from the database
     assert km["agents_needed"] >= 1
-    assert [agent["name"] for agent in live["agents"]] == ["Sokha"]
-    assert live["calls_per_hour"]["km"][utcnow().astimezone(
-        __import__("zoneinfo").ZoneInfo("Asia/Bangkok")).hour] >= 1
+    assert tile(live, "my")["agents"]["available"] == 1
+    states = {agent["name"]: (agent["state"], agent["reason"]) for agent in live["agents"]}
+    assert states == {"Sokha": ("break", "meal"), "Aye": ("available", None)}
+    hour = utcnow().astimezone(ZoneInfo("Asia/Bangkok")).hour
+    assert live["calls_per_hour"]["km"][hour] >= 1
 
 
 def test_wallboard_page_renders_for_supervisors(as_role):
@@ -66,8 +80,7 @@ def test_stream_sends_a_snapshot_then_an_update_on_each_routing_event(csrf_app, 
 
     def caller_joins() -> None:
         time.sleep(0.5)  # the stream is subscribed by now
-        add_call(services, call_sid="CAsse", queued_after=0)
-        redis_client.publish("routing:queue", json.dumps({"skill": "km"}))
+        routing(services).engine.join("CAsse", "km")  # the engine publishes on helpline:live
 
     threading.Thread(target=caller_joins).start()
     update = read_events(response, 1)
