@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from helpline.config import HelplineConfig
 from prompts import twilio_say
@@ -208,6 +208,20 @@ def audio_url(language: str, prompt_id: str, ext: str, params: Mapping[str, str]
     # URL never serves an old sentence.
     query = urlencode([*sorted(params.items()), ("v", version)])
     return f"{AUDIO_URL_PREFIX}/{language}/{prompt_id}.{ext}?{query}"
+
+
+_AUDIO_PATH = re.compile(r"(?:.*)?/prompts/audio/([a-z]{2,3})/([a-z_]+)\.(wav|mp3)")
+
+
+def parse_audio_url(url: str) -> tuple[str, str, dict[str, str]] | None:
+    """(language, prompt id, params) of a prompt audio URL, absolute or not: how the call
+    simulator labels a <Play> (the counterpart of `find_prompt` for <Say>)."""
+    path, _, query = url.partition("?")
+    match = _AUDIO_PATH.fullmatch(path)
+    if match is None:
+        return None
+    params = {name: values[0] for name, values in parse_qs(query).items() if name != "v"}
+    return match.group(1), match.group(2), params
 
 
 def _file_version(path: Path) -> str:

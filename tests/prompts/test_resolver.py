@@ -10,8 +10,9 @@ import yaml
 from helpline.config import parse_config
 from prompts import AUDIO_DIR
 from prompts.catalogue import PROMPT_IDS, SAMPLE_PARAMS, params_for
+from prompts.coverage import coverage
 from prompts.errors import InvalidPromptParams, PromptUnavailable, UnknownPrompt
-from prompts.resolver import PromptResolver, Utterance
+from prompts.resolver import PromptResolver, Utterance, parse_audio_url
 from tests.prompts.helpers import demo_config_text_with_khmer_fallback, make_config
 
 
@@ -137,8 +138,29 @@ def test_every_demo_line_language_resolves_every_prompt(demo_resolver):
 
 
 def test_what_demo_callers_hear(demo_resolver):
-    _, resolver = demo_resolver
+    config, resolver = demo_resolver
     spoken = {code: resolver.resolve("welcome", code)[0].language
               for code in ("my", "shn", "kac", "ksw", "mnw", "km", "th", "lo", "ne", "id", "en")}
     assert spoken == {"my": "my", "shn": "my", "kac": "my", "ksw": "my", "mnw": "my",
-                      "km": "th", "th": "th", "lo": "th", "ne": "ne", "id": "id", "en": "en"}
+                      # Khmer: no voice anywhere, so its configured fallback until recorded.
+                      "km": config.languages["km"].fallback, "th": "th", "lo": "th",
+                      "ne": "ne", "id": "id", "en": "en"}
+
+
+def test_coverage_warns_about_voices_that_do_not_exist(tmp_path):
+    config = make_config(languages={"km": {"twilio_say_language": "km-KH", "fallback": "en"},
+                                    "en": {"espeak_voice": "en"},
+                                    "lo": {"espeak_voice": "lo", "fallback": "en"}})
+    report = coverage(config, resolver_for(config, tmp_path))
+    assert report["ok"] and report["languages"]["km"]["goodbye"] == "fallback:en"
+    assert report["warnings"] == [
+        "km: twilio_say_language 'km-KH' is ignored: Twilio's <Say> has no voice for it",
+        "lo: espeak_voice 'lo' is ignored: espeak-ng here has no such voice"]
+
+
+def test_a_play_url_names_its_prompt(tmp_path):
+    [said] = resolver_for(make_config(languages=THAI), tmp_path).resolve(
+        "voicemail_prompt", "th", {"key": "#"})
+    assert parse_audio_url("https://helpline.example" + said.url) == (
+        "th", "voicemail_prompt", {"key": "#"})
+    assert parse_audio_url("/prompts/audio/hold.wav") is None
