@@ -26,7 +26,10 @@ def start_call(session: Session, *, call_sid: str, number_called: str,
     if existing is not None:
         return existing, False
     caller = _touch_caller(session, caller_link_key, now) if caller_link_key else None
-    call = Call(call_sid=call_sid, number_called=number_called, caller=caller, started_at=now)
+    if caller is not None:
+        session.flush()
+    call = Call(call_sid=call_sid, number_called=number_called,
+                caller_id=caller.id if caller else None, started_at=now)
     try:
         with session.begin_nested():
             session.add(call)

@@ -35,12 +35,13 @@ def _render_step(parent: Any, step: Any, resolve: Callable[[Prompt], list[Any]],
         parent.play(absolute(HOLD_AUDIO_PATH), loop=max(1, ceil(step.seconds /
                                                                 HOLD_AUDIO_SECONDS)))
     elif isinstance(step, Gather):
-        gather = TwimlGather(action=url_for(step.action), method="POST", timeout=step.timeout,
-                             action_on_empty_result=True)
+        options: dict[str, Any] = {}
         if step.num_digits is not None:
-            gather.num_digits = step.num_digits
+            options["num_digits"] = step.num_digits
         if step.finish_on_key is not None:
-            gather.finish_on_key = step.finish_on_key
+            options["finish_on_key"] = step.finish_on_key
+        gather = TwimlGather(action=url_for(step.action), method="POST", timeout=step.timeout,
+                             action_on_empty_result=True, **options)
         for inner in step.prompts:
             _render_step(gather, inner, resolve, url_for, absolute)
         parent.append(gather)

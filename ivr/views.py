@@ -1,0 +1,372 @@
+"""Twilio voice webhooks: verify, parse, ask the IVR state machine, carry out, render.
+
+Every response is TwiML. Any failure becomes a spoken apology in the caller's
+language and a chance to leave a message — never an HTTP 500 to Twilio.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from helpline.clock import as_datetime
+from helpline.config import HelplineConfig
+from helpline.pii import InvalidPhoneNumber, normalise_number
+from helpline.services import Services, services
+from helpline.twilio_auth import twilio_request
+from ivr import domain, store
+from ivr.domain import (
+    CallerInput,
+    ChooseLanguage,
+    ConsentNoticePlayed,
+    Context,
+    Decision,
+    JoinQueue,
+    LeaveQueue,
+    LogEvent,
+    Prompt,
+    QueueView,
+    Route,
+    SaveCallback,
+    SetOutcome,
+)
+from ivr.queueing import call_queue
+from ivr.twiml import empty_response, render
+
+bp = Blueprint("ivr", __name__, url_prefix="/twilio")
+log = logging.getLogger(__name__)
+
+PATHS = {
+    "language": "/twilio/voice/language",
+    "main": "/twilio/voice/main",
+    "wait": "/twilio/voice/queue/wait",
+    "queue_key": "/twilio/voice/queue/key",
+    "offer": "/twilio/voice/offer",
+    "voicemail": "/twilio/voice/voicemail",
+    "voicemail_done": "/twilio/voice/voicemail/done",
+    "callback_choice": "/twilio/voice/callback/choice",
+    "callback_enter": "/twilio/voice/callback/enter",
+    "callback_entered": "/twilio/voice/callback/entered",
+    "recording_status": "/twilio/recordings/status",
+}
+ENDED_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+@dataclass(frozen=True)
+class VoiceRequest:
+    """The fields of a Twilio voice webhook the IVR uses, tolerant of missing ones."""
+
+    call_sid: str
+    to: str
+    caller: str | None          # E.164, in memory only; None when withheld or malformed
+    digits: str | None
+    recording_seconds: float | None
+    call_status: str
+    call_duration: int | None
+
+    @classmethod
+    def parse(cls, form: dict[str, str], region: str | None) -> VoiceRequest:
+        return cls(
+            call_sid=form.get("CallSid", "").strip(),
+            to=(form.get("To") or form.get("Called") or "").strip(),
+            caller=_caller_number(form.get("From") or form.get("Caller") or "", region),
+            digits=(form.get("Digits") or "").strip() or None,
+            recording_seconds=_float(form.get("RecordingDuration")),
+            call_status=form.get("CallStatus", "").strip().lower(),
+            call_duration=_int_or_none(form.get("CallDuration")),
+        )
+
+
+@bp.post("/voice/incoming")
+@twilio_request
+def incoming() -> Response:
+    svc = services()
+    line = _line(svc.config, _to())
+    voice = _parse(line)
+    if not voice.call_sid:
+        return _twiml(domain.apology(line.default_language))
+    now = as_datetime(svc.clock)
+    session = svc.db.scoped()
+    link_key = svc.pii.link_key(voice.caller) if voice.caller else None
+    call, created = store.start_call(session, call_sid=voice.call_sid, number_called=voice.to,
+                                     caller_link_key=link_key, now=now)
+    if created and not line.known:
+        store.add_notice(session, kind="unknown_number",
+                         message=f"A call reached {voice.to}, which is not configured; it "
+                                 f"took the flow of {line.number}.",
+                         detail={"number_called": voice.to, "call_sid": voice.call_sid},
+                         now=now)
+    decision = domain.incoming(_context(svc, line, voice))
+    _carry_out(svc, call, voice, decision)
+    session.commit()
+    return _twiml(decision)
+
+
+def _state_view(route_name: str):
+    @twilio_request
+    def view() -> Response:
+        svc = services()
+        line = _line(svc.config, _to())
+        voice = _parse(line)
+        state = Route(route_name, tuple(sorted(request.args.items())))
+        call = store.find_call(svc.db.scoped(), voice.call_sid) if voice.call_sid else None
+        if call is None:
+            # A step without a known call (malformed or lost): the caller still gets help.
+            return _twiml(domain.apology(_language(state, line)))
+        context = _context(svc, line, voice, state=state, call_language=call.language)
+        decision = domain.next_step(state, CallerInput(voice.digits), context)
+        _carry_out(svc, call, voice, decision)
+        svc.db.scoped().commit()
+        return _twiml(decision)
+
+    view.__name__ = f"step_{route_name}"
+    return view
+
+
+for _name, _path in PATHS.items():
+    if _path.startswith("/twilio/voice/"):
+        bp.add_url_rule(_path.removeprefix("/twilio"), view_func=_state_view(_name),
+                        methods=["POST"])
+
+
+@bp.post("/voice/status")
+@twilio_request
+def call_status() -> tuple[str, int]:
+    svc = services()
+    voice = VoiceRequest.parse(request.form.to_dict(), None)
+    if voice.call_status not in ENDED_STATUSES or not voice.call_sid:
+        return "", 204
+    session = svc.db.scoped()
+    call = store.find_call(session, voice.call_sid)
+    if call is None or call.ended_at is not None:
+        return "", 204  # unknown, or a replayed callback: nothing more to record
+    now = as_datetime(svc.clock)
+    call.ended_at = now
+    call.duration_seconds = voice.call_duration
+    if call.outcome is None:
+        last_queue_event = store.latest_event_kind(session, call, ("queue_joined", "queue_left"))
+        if last_queue_event == "queue_joined":
+            call_queue(svc).leave(call.call_sid, "abandoned")
+            call.outcome = "abandoned_in_queue"
+            store.add_event(session, call, "queue_left", {"reason": "abandoned"}, now)
+        else:
+            call.outcome = "hung_up_in_menu"
+    store.add_event(session, call, "ended", {"status": voice.call_status,
+                                             "outcome": call.outcome}, now)
+    session.commit()
+    return "", 204
+
+
+@bp.errorhandler(Exception)
+def _spoken_apology(error: Exception):
+    if isinstance(error, HTTPException):
+        return error
+    # Never the caller's number here: only the CallSid and the failure.
+    log.exception("IVR step failed for call %s at %s", request.form.get("CallSid", "?"),
+                  request.path)
+    try:
+        services().db.scoped().rollback()
+    except Exception:  # noqa: BLE001 - the apology must go out whatever else is broken
+        log.exception("rollback failed")
+    language = request.args.get("lang") or _safe_default_language()
+    try:
+        return _twiml(domain.apology(language))
+    except Exception:  # noqa: BLE001
+        log.exception("apology rendering failed")
+        return Response(_last_resort_twiml(language), mimetype="text/xml")
+
+
+# ---------------------------------------------------------------- carrying out effects
+
+
+def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> None:
+    session = svc.db.scoped()
+    now = as_datetime(svc.clock)
+    parents = _dialect_parents(svc.config)
+    for effect in decision.effects:
+        if isinstance(effect, ChooseLanguage):
+            call.language = effect.language
+            call.dialect = effect.language if effect.language in parents else None
+            store.add_event(session, call, "language_chosen", {"language": effect.language}, now)
+        elif isinstance(effect, ConsentNoticePlayed):
+            call.consented_to_recording = True
+        elif isinstance(effect, JoinQueue):
+            language, dialect = domain.routing_language(call.language or "en", parents)
+            call_queue(svc).join(call_sid=call.call_sid, language=language, dialect=dialect,
+                                 urgent=call.urgent, callback=effect.callback)
+            if not effect.callback:
+                call.queued_at = call.queued_at or now
+                store.add_event(session, call, "queue_joined", {"language": language}, now)
+            elif call.queued_at is not None:
+                # The live caller leaves; their place stays with the callback request.
+                store.add_event(session, call, "queue_left", {"reason": "callback"}, now)
+        elif isinstance(effect, LeaveQueue):
+            call_queue(svc).leave(call.call_sid, effect.reason)
+            store.add_event(session, call, "queue_left", {"reason": effect.reason}, now)
+        elif isinstance(effect, SaveCallback):
+            number = _callback_number(svc.config, voice, call, entered=effect.entered)
+            store.save_callback(session, call, language=call.language or "en",
+                                number_encrypted=svc.pii.encrypt(number), now=now)
+            store.add_event(session, call, "callback_requested",
+                            {"number_source": "entered" if effect.entered else "caller"}, now)
+        elif isinstance(effect, SetOutcome):
+            call.outcome = effect.outcome
+        elif isinstance(effect, LogEvent):
+            store.add_event(session, call, effect.kind, dict(effect.detail), now)
+
+
+def _callback_number(config: HelplineConfig, voice: VoiceRequest, call, *, entered: bool) -> str:
+    if not entered:
+        assert voice.caller is not None, "the domain offers the calling number only if known"
+        return voice.caller
+    line = config.number(call.number_called)
+    return normalise_number(voice.digits or "", line.country if line else None)
+
+
+# ---------------------------------------------------------------- building the context
+
+
+def _context(svc: Services, line: domain.Line, voice: VoiceRequest, *,
+             state: Route | None = None, call_language: str | None = None) -> Context:
+    config = svc.config
+    queue_view = None
+    if state is not None and state.name == "wait":
+        status = call_queue(svc).status(voice.call_sid)
+        queue_view = QueueView(position=status.position, waiting_seconds=status.waiting_seconds,
+                               estimated_wait_seconds=status.estimated_wait_seconds,
+                               agents_logged_in=status.agents_logged_in) if status else None
+    entered_valid = None
+    if state is not None and state.name == "callback_entered":
+        entered_valid = _valid_entered_number(voice.digits, _line_country(config, voice.to))
+    return Context(
+        line=line,
+        main_menu=tuple((option.key, option.action) for option in config.main_menu),
+        dialect_parents=_dialect_parents(config),
+        max_wait_seconds=config.queue.max_wait_seconds,
+        announce_interval_seconds=config.queue.announce_interval_seconds,
+        voicemail_max_seconds=config.voicemail.max_length_seconds,
+        voicemail_finish_key=config.voicemail.finish_on_key,
+        voicemail_min_seconds=config.voicemail.min_length_seconds,
+        queue=queue_view,
+        caller_number_last_digits=voice.caller[-3:] if voice.caller else None,
+        entered_number_valid=entered_valid,
+        recording_seconds=voice.recording_seconds,
+    )
+
+
+def _valid_entered_number(digits: str | None, region: str | None) -> bool:
+    if not digits or not digits.isdigit():
+        return False
+    if not domain.MIN_CALLBACK_DIGITS <= len(digits) <= domain.MAX_CALLBACK_DIGITS:
+        return False
+    try:
+        normalise_number(digits, region)
+    except InvalidPhoneNumber:
+        return False
+    return True
+
+
+def _line(config: HelplineConfig, to: str) -> domain.Line:
+    number = config.number(to)
+    known = number is not None
+    if number is None:
+        number = config.number(config.default_number or "") or config.numbers[0]
+    return domain.Line(number=number.number, languages=number.languages,
+                       default_language=number.fallback_language, known=known)
+
+
+def _line_country(config: HelplineConfig, to: str) -> str | None:
+    number = config.number(to)
+    return number.country if number else None
+
+
+def _dialect_parents(config: HelplineConfig) -> dict[str, str]:
+    return {code: lang.parent for code, lang in config.languages.items() if lang.parent}
+
+
+def _language(state: Route, line: domain.Line) -> str:
+    return state.param("lang") or line.default_language
+
+
+def _to() -> str:
+    return (request.form.get("To") or request.form.get("Called") or "").strip()
+
+
+def _parse(line: domain.Line) -> VoiceRequest:
+    config = services().config
+    number = config.number(line.number)
+    return VoiceRequest.parse(request.form.to_dict(), number.country if number else None)
+
+
+def _safe_default_language() -> str:
+    try:
+        return _line(services().config, _to()).default_language
+    except Exception:  # noqa: BLE001
+        return "en"
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _twiml(decision: Decision) -> Response:
+    svc = services()
+    base = _public_base(svc)
+    resolver = svc.extras["prompts"]
+    line = _line(svc.config, _to())
+
+    def resolve(step: Prompt):
+        return resolver.resolve(step.id, step.language, dict(step.params),
+                                line_fallback=line.default_language)
+
+    def url_for(target: Route) -> str:
+        query = urlencode(target.params)
+        return f"{base}{PATHS[target.name]}" + (f"?{query}" if query else "")
+
+    xml = render(decision, resolve=resolve, url_for=url_for,
+                 absolute=lambda path: path if path.startswith("http") else base + path)
+    return Response(xml, mimetype="text/xml")
+
+
+def _public_base(svc: Services) -> str:
+    if svc.settings.public_base_url:
+        return svc.settings.public_base_url
+    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{proto}://{host}"
+
+
+def _last_resort_twiml(language: str) -> str:
+    """When even prompt resolution fails: the recorded apology by URL, then goodbye."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    response.play(f"/prompts/audio/{language}/technical_problem.wav")
+    response.hangup()
+    return str(response) if response else empty_response()
+
+
+# ---------------------------------------------------------------- parsing helpers
+
+
+def _caller_number(raw: str, region: str | None) -> str | None:
+    if raw.strip().lower() in store.WITHHELD:
+        return None
+    try:
+        return normalise_number(raw, region)
+    except InvalidPhoneNumber:
+        return None
+
+
+def _float(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
