@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpline.db import Base
-from ivr.models import Call, CallbackRequest, CallEvent, Caller, Notice
+from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
 from tests.builders import signed_post
 
 CALLER = "+66812345678"
