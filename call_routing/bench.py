@@ -165,10 +165,12 @@ def bench_routing(argv: list[str]) -> dict[str, Any]:
             "journal_entries": report.entries,
             "journal_problems": report.problems[:5],
             "cpu_count": os.cpu_count(),
-            "note": "a decision = engine.route_agent: the agent's state and skills, the head "
-                    "of each priority class of every queue they serve (one pipelined read), "
-                    "the policy, and the reserve script — 3 Redis round trips, more when "
-                    "a race is lost and retried. decisions_per_second counts whole cycles: "
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "note": "a decision = engine.route_agent: one read script (the agent's state and "
+                    "skills, the head of each priority class of every queue they serve), "
+                    "the policy in Python, and the reserve script — 2 Redis round trips, "
+                    "more when a race is lost and retried. decisions_per_second counts whole "
+                    "cycles: "
                     "each decision is followed by accept, hang-up, a break and a "
                     "replacement call joining (6 more engine operations), so the engine "
                     "does about 7x that many atomic operations per second",
