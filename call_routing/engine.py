@@ -78,6 +78,8 @@ class Offer:
     dialect: str | None
     deadline: float
     joined_at: float
+    urgent: bool = False
+    callback: bool = False     # a callback request: the caller is not on the line
 
 
 @dataclass(frozen=True)
@@ -420,11 +422,11 @@ class RoutingEngine:
         if state is None or _s(state) != "reserved" or not sid:
             return None
         call = self.redis.hmget(self.key("call", _s(sid)), "language", "dialect",
-                                "first_joined_at")
+                                "first_joined_at", "urgent", "callback")
         if call[0] is None:
             return None
         return Offer(agent_id, _s(sid), _s(call[0]), _s(call[1]) or None, float(_s(deadline)),
-                     float(_s(call[2])))
+                     float(_s(call[2])), urgent=call[3] == b"1", callback=call[4] == b"1")
 
     def accept(self, agent_id: int, call_sid: str) -> float:
         """The agent takes the offered call; returns how long the caller waited."""

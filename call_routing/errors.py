@@ -7,6 +7,7 @@ AGENT_NOT_AVAILABLE = "agent_not_available"
 NO_OFFER = "no_offer"                      # nothing is being offered to this agent
 OFFER_GONE = "offer_gone"                  # the caller hung up or the offer expired
 CALL_NOT_FOUND = "call_not_found"
+STAFF_NOT_FOUND = "staff_not_found"
 NOT_CONNECTED = "not_connected"            # the call is not talking to an agent
 NOT_YOUR_CALL = "not_your_call"
 IN_CONFERENCE = "in_conference"
@@ -19,7 +20,8 @@ TWILIO_FAILED = "twilio_failed"
 
 HTTP_STATUS = {
     AGENT_BUSY: 409, AGENT_NOT_AVAILABLE: 409, NO_OFFER: 404, OFFER_GONE: 409,
-    CALL_NOT_FOUND: 404, NOT_CONNECTED: 409, NOT_YOUR_CALL: 403, IN_CONFERENCE: 409,
+    CALL_NOT_FOUND: 404, STAFF_NOT_FOUND: 404, NOT_CONNECTED: 409, NOT_YOUR_CALL: 403,
+    IN_CONFERENCE: 409,
     SAME_AGENT: 400, UNKNOWN_LANGUAGE: 400, INVALID_STATE: 400, WRONG_STATE: 409,
     BAD_REQUEST: 400, TWILIO_FAILED: 502,
 }

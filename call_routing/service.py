@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from call_routing import store
-from call_routing.engine import QueueChanged, RoutingEngine, Transition
+from call_routing.engine import CallStatus, QueueChanged, RoutingEngine, Transition
 from call_routing.errors import (
-    AGENT_NOT_AVAILABLE,
     CALL_NOT_FOUND,
+    NO_OFFER,
     NOT_YOUR_CALL,
+    STAFF_NOT_FOUND,
     TWILIO_FAILED,
     RoutingError,
 )
@@ -87,7 +88,7 @@ class RoutingService:
         with self.svc.db.session() as session:
             skills = store.staff_skills(session, agent_id)
         if skills is None:
-            raise RoutingError(CALL_NOT_FOUND, "no such active staff member")
+            raise RoutingError(STAFF_NOT_FOUND, "no such active staff member")
         self.engine.set_presence(agent_id, state, reason, skills=skills)
         return self.engine.agent(agent_id)
 
@@ -97,17 +98,21 @@ class RoutingService:
 
     # ------------------------------------------------------------------ offers
 
-    def accept(self, agent_id: int, base_url: str) -> str:
-        """Take the offered call and move the caller to the agent. Returns the CallSid."""
+    def accept(self, agent_id: int, base_url: str) -> tuple[str, bool]:
+        """Take the offered call and move the caller to the agent.
+
+        Returns (CallSid, is_callback). A callback request has no caller on the
+        line: the agent phones them back from the console, so nothing is bridged.
+        """
         offer = self.engine.offer_for(agent_id)
         if offer is None:
-            from call_routing.errors import NO_OFFER
-
             raise RoutingError(NO_OFFER, "nothing is being offered to you")
         waited = self.engine.accept(agent_id, offer.call_sid)
         with self.svc.db.session() as session:
             store.mark_answered(session, offer.call_sid, agent_id=agent_id, at=self._now(),
                                 waited_seconds=waited)
+        if offer.callback:
+            return offer.call_sid, True
         try:
             self.svc.twilio.calls(offer.call_sid).update(url=base_url + BRIDGE_PATH,
                                                          method="POST")
@@ -116,13 +121,11 @@ class RoutingService:
             self.bridge_failed(offer.call_sid, agent_missed=False, why="bridge_not_started")
             raise RoutingError(TWILIO_FAILED, "the caller could not be connected; they keep "
                                               "their place in the queue") from exc
-        return offer.call_sid
+        return offer.call_sid, False
 
     def decline(self, agent_id: int) -> None:
         offer = self.engine.offer_for(agent_id)
         if offer is None:
-            from call_routing.errors import NO_OFFER
-
             raise RoutingError(NO_OFFER, "nothing is being offered to you")
         self.engine.decline(agent_id, offer.call_sid)
 
@@ -141,11 +144,13 @@ class RoutingService:
                                          at=self._now())
 
     def hang_up(self, call_sid: str, agent_id: int, *, supervisor: bool = False) -> None:
-        self._check_on_call(call_sid, agent_id, supervisor)
-        try:
-            self.svc.twilio.calls(call_sid).update(status="completed")
-        except Exception as exc:  # noqa: BLE001 - the call may be gone already; end it here
-            log.warning("completing call %s failed: %s", call_sid, type(exc).__name__)
+        """End the call (or, for a callback request, the agent's work on it)."""
+        status = self._check_on_call(call_sid, agent_id, supervisor)
+        if not status.callback:
+            try:
+                self.svc.twilio.calls(call_sid).update(status="completed")
+            except Exception as exc:  # noqa: BLE001 - the call may be gone already
+                log.warning("completing call %s failed: %s", call_sid, type(exc).__name__)
         self.bridge_ended(call_sid, "agent_hung_up")
 
     # ------------------------------------------------------------------ transfers
@@ -165,7 +170,7 @@ class RoutingService:
             with self.svc.db.session() as session:
                 skills = store.staff_skills(session, to_agent_id)
             if skills is None:
-                raise RoutingError(AGENT_NOT_AVAILABLE, "no such active staff member")
+                raise RoutingError(STAFF_NOT_FOUND, "no such active staff member")
             self.engine.transfer_to_agent(call_sid, to_agent_id)
         with self.svc.db.session() as session:
             store.mark_event(session, call_sid, "transferred",
@@ -205,12 +210,13 @@ class RoutingService:
         except Exception as exc:  # noqa: BLE001
             raise RoutingError(TWILIO_FAILED, "Twilio did not move the call") from exc
 
-    def _check_on_call(self, call_sid: str, agent_id: int, supervisor: bool) -> None:
+    def _check_on_call(self, call_sid: str, agent_id: int, supervisor: bool) -> CallStatus:
         status = self.engine.status(call_sid)
         if status is None or status.state == "ended":
             raise RoutingError(CALL_NOT_FOUND, "no such call in progress")
         if not supervisor and agent_id not in (status.agent_id, status.interpreter_id):
             raise RoutingError(NOT_YOUR_CALL, "this call is not yours")
+        return status
 
     # ------------------------------------------------------------------ periodic
 

@@ -128,6 +128,9 @@ def _offer_json(agent_id: int) -> dict[str, Any] | None:
         "caller_reference": facts.caller_reference,
         "seconds_left": max(0, round(offer.deadline - now, 1)),
         "waited_seconds": round(max(0.0, now - offer.joined_at), 1),
+        "urgent": offer.urgent,
+        # a callback request: nobody is on the line; the agent phones them back
+        "callback": offer.callback,
     }
 
 
@@ -144,8 +147,8 @@ def my_offer() -> Response:
 @roles_required(*STAFF)
 def accept_offer() -> Response:
     svc = services()
-    call_sid = routing_service(svc).accept(current_staff().id, _base_url(svc))
-    return jsonify(call_sid=call_sid, state="on_call",
+    call_sid, callback = routing_service(svc).accept(current_staff().id, _base_url(svc))
+    return jsonify(call_sid=call_sid, state="on_call", callback=callback,
                    client_identity=client_identity(current_staff().id))
 
 

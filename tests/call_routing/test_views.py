@@ -322,3 +322,17 @@ def test_live_figures_and_events_for_supervisors(client, services, staff, clock,
     agents = client.get("/api/agents").json["agents"]
     assert {row["state"] for row in agents if row["agent_id"] == staff["khmer"].id} == {
         "on_call"}
+
+
+def test_a_callback_request_is_accepted_without_bridging(client, services, staff, twilio_rest):
+    go_available(client, staff["khmer"])
+    call_sid = a_call(services)
+    call_queue(services).join(call_sid=call_sid, language="km", dialect=None, callback=True)
+    offer = client.get("/api/agents/me/offer").json
+    assert offer["callback"] is True
+    accepted = client.post("/api/agents/me/offer/accept").json
+    assert accepted["callback"] is True
+    assert twilio_rest.updates_for(call_sid) == []         # nobody on the line to move
+    assert client.post(f"/api/calls/{call_sid}/hangup").status_code == 200
+    assert twilio_rest.updates_for(call_sid) == []
+    assert client.get("/api/agents/me/state").json["state"] == "wrap_up"
