@@ -334,9 +334,12 @@ def _offer(language: str, reason_prompt: str, context: Context, *, leave_reason:
     )
 
 
-def _offer_gather(language: str, tries: int) -> Gather:
-    return Gather((prompt("offer_voicemail_or_callback", language),),
-                  route("offer", lang=language, tries=tries), timeout=MENU_TIMEOUT)
+def _offer_gather(language: str, tries: int, *, after_empty_message: bool = False) -> Gather:
+    target = route("offer", lang=language, tries=tries)
+    if after_empty_message:
+        target = target.with_params(after_empty=1)
+    return Gather((prompt("offer_voicemail_or_callback", language),), target,
+                  timeout=MENU_TIMEOUT)
 
 
 def _on_offer(state: Route, caller_input: CallerInput, context: Context) -> Decision:
@@ -346,10 +349,16 @@ def _on_offer(state: Route, caller_input: CallerInput, context: Context) -> Deci
         return _voicemail(language, context)
     if caller_input.digits == "2":
         return _callback_start(language, context)
+    after_empty = state.param("after_empty") == "1"
     if tries + 1 >= MAX_TRIES:
+        if after_empty:
+            # A silent line that already left an empty message: end kindly, don't loop.
+            return Decision((prompt("goodbye", language), Hangup()),
+                            (LogEvent("ended_without_input"),), language)
         return _voicemail(language, context)
     failure = "no_input" if not caller_input.digits else "not_recognised"
-    return Decision((prompt(failure, language), _offer_gather(language, tries + 1)),
+    return Decision((prompt(failure, language),
+                     _offer_gather(language, tries + 1, after_empty_message=after_empty)),
                     language=language)
 
 
@@ -371,7 +380,8 @@ def _on_voicemail_done(state: Route, caller_input: CallerInput, context: Context
     language = state.param("lang") or context.line.default_language
     seconds = context.recording_seconds or 0.0
     if seconds < context.voicemail_min_seconds:
-        return Decision((prompt("voicemail_empty", language), _offer_gather(language, 0)),
+        return Decision((prompt("voicemail_empty", language),
+                         _offer_gather(language, 0, after_empty_message=True)),
                         (LogEvent("voicemail_too_short", (("seconds", f"{seconds:.1f}"),)),),
                         language)
     return Decision((prompt("voicemail_thanks", language), prompt("goodbye", language), Hangup()),

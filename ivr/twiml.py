@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.domain import Decision, Gather, Hangup, Hold, Prompt, Record, Redirect, Route
+from prompts.twilio_say import say_voice
 
 # The hold loop file's length; `Hold(seconds)` plays it as many times as fit.
 HOLD_AUDIO_SECONDS = 15
@@ -66,7 +67,9 @@ def _render_prompt(parent: Any, step: Prompt, resolve: Callable[[Prompt], list[A
         if utterance.kind == "play":
             parent.play(absolute(utterance.url))
         else:
-            parent.say(utterance.text, language=utterance.say_language)
+            # Twilio's default voice speaks neither Thai nor Indonesian: name one that does.
+            parent.say(utterance.text, language=utterance.say_language,
+                       voice=say_voice(utterance.say_language))
 
 
 def empty_response() -> str:

@@ -5,8 +5,8 @@ The outcome is read from what Twilio could observe:
   error               the call ended on an application error (a fatal notice)
   bridged             a <Dial> (or a <Dial><Queue> from another call) connected
   voicemail           a <Record> produced a recording
-  callback_requested  the IVR's path or prompts mention "callback" (the app's own
-                      URLs and prompt ids are the only signal Twilio would see)
+  callback_requested  the caller heard the app's `callback_confirmed` prompt (prompt
+                      ids are the only signal Twilio would see)
   hung_up             anything else: the caller or the app hung up
 """
 
@@ -84,10 +84,8 @@ def outcome(call: LiveCall, heard: list[dict[str, Any]] | None = None) -> dict[s
                 "recording_sid": next(ref.sid for ref in call.recordings
                                       if ref.source == "RecordVerb")}
     heard = heard if heard is not None else [heard_json(item) for item in list(call.heard)]
-    mentions = [url for url in call.path if "callback" in urlsplit(url).path.lower()]
-    mentions += [item["prompt_id"] for item in heard
-                 if item.get("prompt_id") and "callback" in item["prompt_id"]]
-    if mentions:
+    # Only a confirmation counts: hearing the menu offer a callback is not requesting one.
+    if any(item.get("prompt_id") == "callback_confirmed" for item in heard):
         return {"kind": "callback_requested"}
     return {"kind": "hung_up", "by": call.ended_by}
 

@@ -259,3 +259,16 @@ def test_unknown_state_apologises_and_offers_voicemail():
     ("shn", ("my", "shn")), ("my", ("my", None)), ("km", ("km", None))])
 def test_routing_language_for_dialects(language, expected):
     assert routing_language(language, PARENTS) == expected
+
+
+def test_a_silent_caller_after_an_empty_message_hears_goodbye_not_a_loop():
+    empty = next_step(route("voicemail_done", lang="km"), CallerInput(),
+                      ctx(KHMER, recording_seconds=0.0))
+    action = gather_of(empty).action
+    assert action.param("after_empty") == "1"
+    state = action
+    for _ in range(2):
+        state = gather_of(next_step(state, CallerInput(None), ctx(KHMER))).action
+    final = next_step(state, CallerInput(None), ctx(KHMER))
+    assert isinstance(final.steps[-1], Hangup)
+    assert prompts_of(final) == [("goodbye", "km")]
