@@ -72,7 +72,7 @@ def _mp3(wav: Path, mp3_out: Path) -> None:
 
 def wav_duration(data: bytes) -> float:
     with wave.open(io.BytesIO(data)) as reader:
-        return reader.getnframes() / float(reader.getframerate())
+        return float(reader.getnframes()) / float(reader.getframerate())
 
 
 def media_duration(data: bytes) -> float | None:

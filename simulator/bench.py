@@ -83,10 +83,16 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
     menu_keys = [option.key for option in config.main_menu] or ["1"]
     route = NumberRoute(f"{app_url}/twilio/voice/incoming",
                         status_callback=f"{app_url}/twilio/voice/status")
-    engine = VoiceEngine(account_sid=settings.twilio_account_sid,
-                         auth_token=settings.twilio_auth_token, clock=SimulatedClock(),
-                         routes=lambda _number: route)
-    engine.MAX_DOCUMENTS = MAX_DOCUMENTS_PER_CALL
+
+    def new_engine() -> VoiceEngine:
+        # One engine and clock per caller: a shared simulated clock would let every
+        # caller's hold music age every other caller.
+        engine = VoiceEngine(account_sid=settings.twilio_account_sid,
+                             auth_token=settings.twilio_auth_token, clock=SimulatedClock(),
+                             routes=lambda _number: route)
+        engine.MAX_DOCUMENTS = MAX_DOCUMENTS_PER_CALL
+        return engine
+
     stop_at = time.monotonic() + args.duration
     lock = threading.Lock()
     hooks: list[tuple[str, float, bool]] = []
@@ -95,6 +101,7 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
 
     def caller(index: int) -> None:
         rng = random.Random(args.seed * 1000 + index)
+        engine = new_engine()
         turn = index
         while time.monotonic() < stop_at:
             number, languages = lines[turn % len(lines)]

@@ -169,6 +169,7 @@ class VoiceEngine:
         from simulator.audio import media_duration
 
         response = self.http.fetch_media(url)
+        result: tuple[float | None, str]
         if not response.ok:
             result = (None, f"GET {url} answered {response.status or response.error}")
         else:

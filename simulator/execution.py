@@ -83,6 +83,7 @@ class CallExecution:
                     verbs = self.fetch_document(next_fetch)
                     next_fetch = self.run_verbs(verbs, next_fetch.url)
                 except Redirected as redirect:
+                    assert next_fetch is not None
                     next_fetch = self._redirect_fetch(redirect.target, next_fetch)
             call.ended_by = call.ended_by or "app"
         except HungUp as hangup:

@@ -5,6 +5,7 @@ simulated softphones and phones, <Queue> dequeuing, call recording) and
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -257,7 +258,7 @@ def _caller_audio(text: str | None, voice: str, file: str | None, out: Path) -> 
 
 
 def _store(run: CallExecution, source: str, callback: str | None, callback_method: str,
-           base: str, make, channels: int) -> RecordingRef:
+           base: str, make: Callable[[Path, Path], float], channels: int) -> RecordingRef:
     engine, call = run.engine, run.call
     sid = engine.recordings.new_sid()
     folder = engine.recordings.folder

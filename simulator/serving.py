@@ -24,7 +24,7 @@ class ServedApp:
         self.server: BaseWSGIServer = make_server(
             host, port, self._dispatch, threaded=True,
             request_handler=QuietHandler if quiet else WSGIRequestHandler)
-        self.server.daemon_threads = True
+        self.server.daemon_threads = True  # type: ignore[attr-defined]
         # A short poll interval so `stop()` returns at once (tests start many servers).
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                        daemon=True,

@@ -10,6 +10,7 @@ Attribute defaults are Twilio's documented ones.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator import errors
@@ -143,7 +144,7 @@ def parse(text: str | bytes) -> list[Verb]:
 
 
 def _verb(el: ET.Element) -> Verb:
-    parser = _VERBS.get(el.tag)
+    parser: Callable[[ET.Element], Verb] | None = _VERBS.get(el.tag)
     if parser is None:
         raise TwimlError(errors.SCHEMA_VALIDATION, f"unknown verb <{el.tag}>")
     return parser(el)
@@ -324,7 +325,7 @@ def _reject(el: ET.Element) -> Reject:
     return Reject(reason=reason)
 
 
-_VERBS = {
+_VERBS: dict[str, Callable[[ET.Element], Verb]] = {
     "Say": _say, "Play": _play, "Pause": _pause, "Gather": _gather, "Redirect": _redirect,
     "Enqueue": _enqueue, "Leave": _leave, "Dial": _dial, "Record": _record,
     "Hangup": _hangup, "Reject": _reject,

@@ -101,7 +101,9 @@ def test_faults_over_http(server, twiml_app):
                                                      "match": "/incoming"},
                          timeout=5).status_code == 201
     twiml_app.documents["/twilio/voice/incoming"] = "<Response><Say>hi</Say></Response>"
-    sid = requests.post(f"{base}/sim/calls", json={"to": LINE}, timeout=5).json()["call_sid"]
+    # The caller hangs up during Twilio's (real-time) apology.
+    sid = requests.post(f"{base}/sim/calls", json={"to": LINE, "hangup_after": 0.3},
+                        timeout=5).json()["call_sid"]
     report = wait_finished(base, sid)
     assert report["notices"][0]["code"] == 11205 and report["outcome"]["kind"] == "error"
     assert twiml_app.hits_to("/twilio/voice/incoming") == []
