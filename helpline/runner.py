@@ -31,19 +31,24 @@ STOP_GRACE_SECONDS = 10
 @dataclass
 class Stack:
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # One-off tasks (e.g. rendering prompts): stopped with the stack, may end by themselves.
+    tasks: list[subprocess.Popen[bytes]] = field(default_factory=list)
     redis: EmbeddedRedis | None = None
     stopping: bool = False
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.children[name] = subprocess.Popen(args, env=env)
 
+    def start_task(self, args: list[str], env: dict[str, str]) -> None:
+        self.tasks.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL))
+
     def stop(self) -> None:
         self.stopping = True
-        for process in self.children.values():
+        for process in [*self.children.values(), *self.tasks]:
             if process.poll() is None:
                 process.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for process in self.children.values():
+        for process in [*self.children.values(), *self.tasks]:
             try:
                 process.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
@@ -95,6 +100,8 @@ def run_stack(port: int | None = None, seed: bool = True) -> int:
                             "helpline.wsgi:app"], env)
         stack.start("worker", [sys.executable, "-m", "helpline.cli", "worker"], env)
         stack.start("scheduler", [sys.executable, "-m", "helpline.cli", "scheduler"], env)
+        # Render prompt audio ahead of the first caller (cached; quick when nothing changed).
+        stack.start_task([sys.executable, "-m", "helpline.cli", "prompts", "render"], env)
 
         _wait_healthy(port, stack)
         _announce(port, created, local_twilio)
