@@ -160,9 +160,13 @@ def numbers():  # type: ignore[no-untyped-def]
 @bp.get("/prompts")
 @roles_required(*ADMINS)
 def prompts():  # type: ignore[no-untyped-def]
-    matrix = coverage_matrix(services().config, _prompt_root())
+    matrix = coverage_matrix(services().config, _prompt_root(), _prompt_resolver())
     return render_template("console/admin_prompts.html", matrix=matrix,
                            languages=services().config.languages)
+
+
+def _prompt_resolver() -> object | None:
+    return services().extras.get("prompts")  # built by prompts.views.init_app when installed
 
 
 def _prompt_root() -> Path:

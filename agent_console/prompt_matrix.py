@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from helpline.config import HelplineConfig
 from helpline.settings import PROJECT_ROOT
@@ -36,15 +37,27 @@ def prompt_audio_root() -> Path:
     return PROJECT_ROOT / "prompts" / "audio"
 
 
-def coverage_matrix(config: HelplineConfig, root: Path) -> CoverageMatrix:
+def coverage_matrix(config: HelplineConfig, root: Path, resolver: Any = None) -> CoverageMatrix:
+    """`resolver`: the prompts package's PromptResolver (its catalogue and how each cell
+    is heard); recorded files under `root` are overlaid, so a fresh upload shows at once."""
     languages = list(config.languages)
     matrix = CoverageMatrix(languages=languages, prompt_ids=[])
     ids: set[str] = set()
+    if resolver is not None:
+        from prompts.coverage import coverage
+
+        found = coverage(config, resolver)
+        ids.update(found["prompt_ids"])
+        for language, row in found["languages"].items():
+            for prompt_id, state in row.items():
+                matrix.cells[(prompt_id, language)] = state
+        matrix.source = "catalogue"
     for language in languages:
         folder = root / language
         if folder.is_dir():
             for path in folder.glob("*.wav"):
                 ids.add(path.stem)
                 matrix.cells[(path.stem, language)] = "recorded"
-    matrix.prompt_ids = sorted(ids)
+    matrix.prompt_ids = sorted(ids) if matrix.source == "files" else [
+        *found["prompt_ids"], *sorted(ids - set(found["prompt_ids"]))]
     return matrix

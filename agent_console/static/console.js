@@ -72,7 +72,25 @@
     });
   }
 
+  /* ---------- Human transcription: claim, then submit (transcription's JSON API) ---------- */
+  function initHumanTranscript(form) {
+    const id = form.dataset.transcribe;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const problem = form.querySelector("[data-problem]");
+      try {
+        if (form.dataset.claimed !== "true") {
+          await api("POST", `/api/transcription/${id}/claim`, {});
+          form.dataset.claimed = "true";
+        }
+        await api("POST", `/api/transcription/${id}/submit`, { text: form.elements.text.value });
+        window.location.reload();
+      } catch (error) { problem.textContent = error.message; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-transcribe]").forEach(initHumanTranscript);
     document.querySelectorAll("[data-zawgyi]").forEach(watchZawgyi);
     document.querySelectorAll("[data-player]").forEach(initPlayer);
   });

@@ -138,3 +138,29 @@ def test_thai_and_burmese_interfaces(live_server, team, browser):
     page.wait_for_selector("html[lang=my]")
     assert "ကျွန်ုပ်၏ အခြေအနေ" in page.inner_text("main")
     screenshot(page, "agent-burmese")
+
+
+def test_agent_types_a_human_transcript_for_a_language_without_a_model(live_app, live_server,
+                                                                      team, browser):
+    services = live_app.extensions["helpline"]
+    recording = add_recording(services)
+    add_transcript(services, recording_id=recording, status="awaiting_human")
+    page = browser()
+    browser_login(page, live_server.url, "sokha@example.org")
+    page.click("#tab-transcription")
+    page.click("#transcription-queue >> text=Open")
+    page.fill("textarea[name=text]", "My employer kept my passport.")
+    page.click("form.human-transcript button[type=submit]")
+    page.wait_for_selector("#transcript-mono:has-text('kept my passport')")
+    screenshot(page, "human-transcript-saved")
+    assert audit_count(services, "transcript_viewed") == 1
+
+
+def test_admin_prompt_matrix_shows_the_catalogue(live_server, team, browser):
+    page = browser()
+    browser_login(page, live_server.url, "admin@example.org")
+    page.goto(f"{live_server.url}/admin/prompts")
+    cell = page.locator("[data-cell='km/welcome']")
+    assert cell.get_attribute("data-state") != "missing"
+    assert page.locator("[data-cell='th/welcome']").get_attribute("data-state") in (
+        "recorded", "tts", "say")
