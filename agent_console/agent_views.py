@@ -7,6 +7,8 @@ its htmx fragments, and the facts about a caller an agent is allowed to see.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, jsonify, render_template
 from sqlalchemy import select
 
@@ -50,6 +52,7 @@ def agent_home():  # type: ignore[no-untyped-def]
 def work_list(which: str):  # type: ignore[no-untyped-def]
     db = services().db.scoped()
     languages = served_languages()
+    rows: Sequence[object]
     if which == "tickets":
         rows = store.my_tickets(db, current_staff().id)
     elif which == "voicemails":

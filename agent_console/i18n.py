@@ -28,8 +28,8 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 def select_locale() -> str:
     locale = getattr(current_user, "ui_locale", None) if current_user else None
     if locale in UI_LOCALES:
-        return locale
-    return request.accept_languages.best_match(list(UI_LOCALES)) or "en"
+        return str(locale)
+    return str(request.accept_languages.best_match(list(UI_LOCALES)) or "en")
 
 
 def init_babel(app: Flask) -> None:

@@ -38,8 +38,8 @@ def _may_open(ticket_language: str, assignee_id: int | None) -> bool:
                                   parents=_parents())
 
 
-def _render_form(ticket: Ticket | None, values: TicketInput, *, call: Call | None = None,
-                 status: int = 200, saved: bool = False):  # type: ignore[no-untyped-def]
+def _render_form(ticket: Ticket | None, values: TicketInput, *,  # type: ignore[no-untyped-def]
+                 call: Call | None = None, status: int = 200, saved: bool = False):
     db = services().db.scoped()
     embed = bool(request.headers.get("HX-Request") or request.args.get("embed"))
     recordings = store.ticket_recordings(db, ticket) if ticket is not None else []

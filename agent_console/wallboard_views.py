@@ -83,7 +83,7 @@ def _events(svc: Services, timezone: str, patterns: tuple[str, ...],
     yield _sse("live", current_snapshot(svc, timezone))
     if svc.redis is None:
         return
-    pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
     pubsub.psubscribe(*patterns)
     last_sent = time.monotonic()
     try:

@@ -5,13 +5,14 @@ search, reports and transcripts; the console warns while the agent types."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 # myanmartools' own recommendation: above 0.95 the text is almost certainly Zawgyi.
 ZAWGYI_THRESHOLD = 0.95
 
 
 @lru_cache(maxsize=1)
-def _detector():  # loading the model takes a moment; do it once per process
+def _detector() -> Any:  # loading the model takes a moment; do it once per process
     import warnings
 
     from myanmartools import ZawgyiDetector
