@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real (ffmpeg, espeak-ng,
-# chromium) when they are missing; without root or apt-get, names what to install.
+# chromium, and fonts for the console's scripts) when they are missing; without root or apt-get, names what to install.
 set -euo pipefail
 declare -A package_for=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [chromium]=chromium)
 missing=()
 for cmd in ffmpeg espeak-ng chromium; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${package_for[$cmd]}")
 done
+# Without these fonts Chromium draws Burmese, Thai and Khmer as boxes in the console.
+dpkg-query -W -f='${Status}' fonts-noto-core 2>/dev/null | grep -q "ok installed" \
+  || missing+=(fonts-noto-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "installing Debian packages: ${missing[*]}"

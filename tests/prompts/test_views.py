@@ -64,7 +64,6 @@ def test_the_menu_option_of_a_fallback_language_names_it(client, resolver):
     "/prompts/audio/../../helpline/demo_config.yaml",
     "/prompts/audio/my/..%2F..%2Fcli.wav",
     "/prompts/audio/%2e%2e/welcome.wav",
-    "/prompts/audio/km/welcome.wav",                      # nothing can speak it (demo config)
 ])
 def test_anything_outside_the_whitelist_is_404(client, path):
     assert client.get(path).status_code == 404
@@ -110,3 +109,12 @@ def test_hold_audio_is_a_small_quiet_15_second_loop():
     mean = float(probe.stderr.split("mean_volume:")[1].split("dB")[0])
     peak = float(probe.stderr.split("max_volume:")[1].split("dB")[0])
     assert -40 < mean < -20 and peak < -6  # audible, quiet, never clipping
+
+
+def test_khmer_audio_falls_back_to_thai_until_recorded(client):
+    """The IVR's last-resort apology plays /prompts/audio/<lang>/technical_problem.wav by
+    URL alone: for Khmer (no TTS, no <Say>) it must still be audio, in the fallback."""
+    response = client.get("/prompts/audio/km/technical_problem.wav")
+    assert response.status_code == 200
+    assert response.mimetype in ("audio/wav", "audio/x-wav")
+    assert len(response.data) > 1000
