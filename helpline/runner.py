@@ -21,7 +21,7 @@ import requests
 from helpline import migrate
 from helpline.db import Database
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
-from helpline.embedded_redis import EmbeddedRedis
+from helpline.embedded_redis import EmbeddedRedis, free_port
 from helpline.settings import load_settings
 
 SIMULATOR_PORT = 5050
@@ -87,11 +87,12 @@ def run_stack(port: int | None = None, seed: bool = True) -> int:
 
         local_twilio = (settings.twilio_api_base is None and not os.environ.get(
             "TWILIO_AUTH_TOKEN") and importlib.util.find_spec("simulator.server") is not None)
+        simulator_port = _port_or_free(SIMULATOR_PORT)
         if local_twilio:
-            env["TWILIO_API_BASE"] = f"http://127.0.0.1:{SIMULATOR_PORT}"
+            env["TWILIO_API_BASE"] = f"http://127.0.0.1:{simulator_port}"
             env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
             stack.start("twilio-stand-in", [sys.executable, "-m", "simulator.server",
-                                            "--port", str(SIMULATOR_PORT),
+                                            "--port", str(simulator_port),
                                             "--app-url", env["PUBLIC_BASE_URL"]], env)
 
         stack.start("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
@@ -104,7 +105,7 @@ def run_stack(port: int | None = None, seed: bool = True) -> int:
         stack.start_task([sys.executable, "-m", "helpline.cli", "prompts", "render"], env)
 
         _wait_healthy(port, stack)
-        _announce(port, created, local_twilio)
+        _announce(port, created, simulator_port if local_twilio else None)
         while True:
             exited = stack.first_exited()
             if exited is not None:
@@ -146,7 +147,19 @@ def _wait_healthy(port: int, stack: Stack, timeout: float = 60.0) -> None:
         time.sleep(0.3)
 
 
-def _announce(port: int, created: list[str], local_twilio: bool) -> None:
+def _port_or_free(preferred: int) -> int:
+    """The preferred port when nothing listens there, else any free one."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            return free_port()
+
+
+def _announce(port: int, created: list[str], simulator_port: int | None) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
@@ -154,8 +167,8 @@ def _announce(port: int, created: list[str], local_twilio: bool) -> None:
         f"  Agent console      {base}/",
         f"  Health             {base}/healthz",
     ]
-    if local_twilio:
-        lines.append(f"  Demo phone         http://127.0.0.1:{SIMULATOR_PORT}/")
+    if simulator_port is not None:
+        lines.append(f"  Demo phone         http://127.0.0.1:{simulator_port}/")
     lines.append(f"  Demo logins (password {DEMO_PASSWORD!r}):")
     for email, role, name, _skills, _locale in DEMO_STAFF:
         lines.append(f"    {role:<10} {email:<32} {name}")

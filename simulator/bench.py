@@ -4,8 +4,10 @@ N simulated callers, each in its own thread, call the configured lines one after
 another for `--duration` seconds, choosing languages and main-menu options at
 random, and hang up after a random (simulated) while. Every webhook's latency is
 collected; the result gives p50/p95/p99/max per endpoint (URL path) and the errors.
-Caller audio time is simulated (holds take no real time), so the app sees webhook
-traffic as fast as N callers can make it. Traffic goes only to 127.0.0.1.
+With `--pace 0` (default) caller audio takes no real time, so the app sees webhook
+traffic as fast as N callers can make it; `--pace 1` makes every caller listen in
+real time, as on a phone, which is the load N live calls really put on the app.
+Traffic goes only to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
                         help="Seconds to keep placing calls (calls in progress then finish).")
     parser.add_argument("--app-url", default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="Real seconds per second of caller audio: 1 = callers listen in "
+                             "real time as on a phone; 0 (default) = no listening, the "
+                             "heaviest load N callers can make.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     settings = load_settings()
@@ -91,6 +97,7 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
                              auth_token=settings.twilio_auth_token, clock=SimulatedClock(),
                              routes=lambda _number: route)
         engine.MAX_DOCUMENTS = MAX_DOCUMENTS_PER_CALL
+        engine.pace = args.pace
         return engine
 
     stop_at = time.monotonic() + args.duration
@@ -134,6 +141,7 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
     all_latencies = [latency for _path, latency, _ok in hooks]
     return {
         "benchmark": "webhooks", "app_url": app_url, "callers": args.callers,
+        "pace": args.pace,
         "duration_seconds": round(elapsed, 2), "calls": sum(outcomes.values()),
         "requests": len(hooks), "errors": sum(errors_by_path.values()),
         "requests_per_second": round(len(hooks) / elapsed, 1) if elapsed else 0.0,
