@@ -107,6 +107,7 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
+    _go_offline(current_staff().id)
     db = services().db.scoped()
     audit.record(db, actor_id=current_staff().id, action="logout", subject_type="staff",
                  subject_id=current_staff().id)
@@ -140,3 +141,17 @@ def zawgyi_check():  # type: ignore[no-untyped-def]
     if request.headers.get("HX-Request"):
         return render_template("console/_zawgyi_warning.html", zawgyi=zawgyi)
     return jsonify(zawgyi=zawgyi, probability=round(zawgyi_probability(text), 4))
+
+
+def _go_offline(agent_id: int) -> None:
+    """An agent who logs out must not stay "available" and be offered calls nobody answers.
+
+    On a call or in wrap-up the engine refuses; the call's end then settles the state.
+    """
+    from call_routing.errors import RoutingError
+    from call_routing.service import routing_service
+
+    try:
+        routing_service(services()).set_state(agent_id, "offline")
+    except RoutingError:
+        pass

@@ -159,3 +159,19 @@ def test_ui_language_is_chosen_per_user(csrf_app, as_role):
     page = client.get("/console/agent").get_data(as_text=True)
     assert '<html lang="my">' in page
     assert client.post("/console/locale", {"locale": "xx"}).status_code == 400
+
+
+def test_logout_takes_an_available_agent_offline(app, client, db_session):
+    from call_routing.service import routing_service
+    from tests.builders import create_staff_member, login_as
+
+    agent = create_staff_member(db_session, email="leaving@example.org", skills={"km": 5})
+    db_session.commit()
+    login_as(client, agent)
+    with app.app_context():
+        routing = routing_service(app.extensions["helpline"])
+        routing.set_state(agent.id, "available")
+        assert routing.engine.agent(agent.id)["state"] == "available"
+    assert client.post("/logout").status_code == 302
+    with app.app_context():
+        assert routing.engine.agent(agent.id)["state"] == "offline"
