@@ -13,12 +13,6 @@ from transcription.models import Transcript
 pytestmark = pytest.mark.slow
 
 
-# Blocked on the IVR, not on recordings: on SQLite `ivr.store.start_call` fails in
-# begin_nested and the caller hears the apology and hangs up (and for km no prompt can
-# say 'technical_problem'). strict: once the IVR is fixed this XPASSes and fails,
-# so the marker gets removed rather than forgotten.
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="IVR voicemail path fails before recording (ivr.store.start_call)")
 @pytest.mark.parametrize(("line", "language"), [("+661800000104", "ne"), ("+661800000102", "km")])
 def test_voicemail_becomes_a_ticket_waiting_for_a_person(stand_in, line, language):
     result = stand_in.call(to=line, press=["2"],
