@@ -188,15 +188,23 @@ class StandIn:
 
 
 @pytest.fixture
-def stand_in(tmp_path: Path, database_url: str, redis_url: str,
-             redis_client: Any) -> Iterator[StandIn]:
+def stand_in_environ() -> dict[str, str]:
+    """Extra settings for the app under test; override this fixture in a test module,
+    e.g. to set HELPLINE_CONFIG to a configuration with a test line."""
+    return {}
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path, database_url: str, redis_url: str, redis_client: Any,
+             stand_in_environ: dict[str, str]) -> Iterator[StandIn]:
     """The helpline app and the Twilio stand-in on real HTTP; see the module docstring."""
     clock = SimulatedClock(start=CLOCK_START)
     # Bind both servers first: the app's settings name its own URL and the emulator's.
     app_server, rest_server = ServedApp(), ServedApp()
     settings = load_settings(make_environ(
         tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-        TWILIO_API_BASE=rest_server.url, PUBLIC_BASE_URL=app_server.url))
+        TWILIO_API_BASE=rest_server.url, PUBLIC_BASE_URL=app_server.url,
+        **stand_in_environ))
     stand = StandIn(settings=settings, clock=clock, tmp_path=tmp_path,
                     app_server=app_server, rest_server=rest_server).start()
     yield stand

@@ -39,3 +39,4 @@ def test_voicemail_becomes_a_ticket_waiting_for_a_person(stand_in, line, languag
                         auth=(stand_in.settings.twilio_account_sid,
                               stand_in.settings.twilio_auth_token), timeout=5)
     assert gone.status_code == 404
+
