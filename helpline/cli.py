@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from helpline import queues
 from helpline.config import ConfigError, load_config
 from helpline.settings import SettingsError, load_settings
 
@@ -36,11 +37,20 @@ def run(port: int | None, no_seed: bool) -> None:
 
 @cli.command()
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
-def worker(burst: bool) -> None:
-    """An rq worker for every helpline queue."""
-    from helpline.worker import run_worker
+@click.option("--queues", "queue_list", default=",".join(queues.ALL), show_default=True,
+              help="Comma-separated queues to serve.")
+@click.option("--simple", is_flag=True,
+              help="Run jobs in this process instead of forking (faster for transcription).")
+def worker(burst: bool, queue_list: str, simple: bool) -> None:
+    """An rq worker for the helpline's queues."""
+    from helpline.worker import UnknownQueue, run_worker
 
-    run_worker(burst=burst)
+    names = [name.strip() for name in queue_list.split(",") if name.strip()]
+    try:
+        run_worker(burst=burst, queue_names=names, simple=simple)
+    except UnknownQueue as exc:
+        click.echo(f"helpline worker: {exc}", err=True)
+        sys.exit(1)
 
 
 @cli.command()

@@ -114,6 +114,10 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
             number, languages = lines[turn % len(lines)]
             turn += 1
             script = caller_script(rng, languages, menu_keys)
+            if args.pace > 0:
+                # Listening in real time: hang up by the end of the run, not minutes later.
+                remaining = (stop_at - time.monotonic()) / args.pace
+                script["hangup_after"] = max(1.0, min(script["hangup_after"], remaining))
             call = engine.call(to=number, from_=f"+9591{index:03d}{turn:05d}", **script)
             engine.forget(call.sid)
             with lock:
@@ -128,8 +132,9 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
                for i in range(args.callers)]
     for thread in threads:
         thread.start()
+    give_up_at = time.monotonic() + args.duration + 120
     for thread in threads:
-        thread.join(timeout=args.duration + 120)
+        thread.join(timeout=max(0.0, give_up_at - time.monotonic()))
     elapsed = time.monotonic() - started
 
     by_path: dict[str, list[float]] = defaultdict(list)
