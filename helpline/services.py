@@ -8,6 +8,7 @@ from typing import Any
 
 import redis
 from flask import current_app
+from redis import Redis
 
 from helpline.clock import Clock, SystemClock
 from helpline.config import HelplineConfig
@@ -22,7 +23,7 @@ class Services:
     config: HelplineConfig
     db: Database
     pii: PiiProtector
-    redis: redis.Redis | None
+    redis: Redis | None
     clock: Clock = field(default_factory=SystemClock)
     # Per-feature collaborators built lazily by their packages (e.g. the routing
     # engine, the prompt resolver), keyed by feature name.
@@ -34,7 +35,7 @@ class Services:
 
         return make_twilio_client(self.settings)
 
-    def require_redis(self) -> redis.Redis:
+    def require_redis(self) -> Redis:
         if self.redis is None:
             raise RuntimeError("REDIS_URL is not set")
         return self.redis

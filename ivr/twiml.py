@@ -9,7 +9,7 @@ from typing import Any
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.domain import Decision, Gather, Hangup, Hold, Prompt, Record, Redirect, Route
+from ivr.steps import Decision, Gather, Hangup, Hold, Prompt, Record, Redirect, Route
 from prompts.twilio_say import say_voice
 
 # The hold loop file's length; `Hold(seconds)` plays it as many times as fit.

@@ -19,7 +19,8 @@ from helpline.pii import InvalidPhoneNumber, normalise_number
 from helpline.services import Services, services
 from helpline.twilio_auth import twilio_request
 from ivr import domain, store
-from ivr.domain import (
+from ivr.queueing import call_queue
+from ivr.steps import (
     CallerInput,
     ChooseLanguage,
     ConsentNoticePlayed,
@@ -27,6 +28,7 @@ from ivr.domain import (
     Decision,
     JoinQueue,
     LeaveQueue,
+    Line,
     LogEvent,
     Prompt,
     QueueView,
@@ -34,7 +36,6 @@ from ivr.domain import (
     SaveCallback,
     SetOutcome,
 )
-from ivr.queueing import call_queue
 from ivr.twiml import empty_response, render
 
 bp = Blueprint("ivr", __name__, url_prefix="/twilio")
@@ -230,7 +231,7 @@ def _callback_number(config: HelplineConfig, voice: VoiceRequest, call, *, enter
 # ---------------------------------------------------------------- building the context
 
 
-def _context(svc: Services, line: domain.Line, voice: VoiceRequest, *,
+def _context(svc: Services, line: Line, voice: VoiceRequest, *,
              state: Route | None = None, call_language: str | None = None) -> Context:
     config = svc.config
     queue_view = None
@@ -270,12 +271,12 @@ def _valid_entered_number(digits: str | None, region: str | None) -> bool:
     return True
 
 
-def _line(config: HelplineConfig, to: str) -> domain.Line:
+def _line(config: HelplineConfig, to: str) -> Line:
     number = config.number(to)
     known = number is not None
     if number is None:
         number = config.number(config.default_number or "") or config.numbers[0]
-    return domain.Line(number=number.number, languages=number.languages,
+    return Line(number=number.number, languages=number.languages,
                        default_language=number.fallback_language, known=known)
 
 
@@ -288,7 +289,7 @@ def _dialect_parents(config: HelplineConfig) -> dict[str, str]:
     return {code: lang.parent for code, lang in config.languages.items() if lang.parent}
 
 
-def _language(state: Route, line: domain.Line) -> str:
+def _language(state: Route, line: Line) -> str:
     return state.param("lang") or line.default_language
 
 
@@ -296,7 +297,7 @@ def _to() -> str:
     return (request.form.get("To") or request.form.get("Called") or "").strip()
 
 
-def _parse(line: domain.Line) -> VoiceRequest:
+def _parse(line: Line) -> VoiceRequest:
     config = services().config
     number = config.number(line.number)
     return VoiceRequest.parse(request.form.to_dict(), number.country if number else None)

@@ -75,6 +75,7 @@ def download_recording(recording_id: int) -> str:
 
     with svc.db.session() as session:
         recording = session.get(Recording, recording_id)
+        assert recording is not None, "a stored recording's row is never deleted"
         recording.deleted_at_twilio_at = utcnow()
         recording.error = None
         log.info("recording %s stored and deleted at Twilio", recording_id)

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
 
 from agent_console.auth import current_staff, init_login, roles_required
 from agent_console.models import AuditEntry
@@ -36,7 +37,7 @@ def init_app(app: Flask) -> None:
 
 @bp.post("/twilio/recordings/status")
 @twilio_request
-def recording_status() -> Response:
+def recording_status() -> ResponseReturnValue:
     try:
         callback = domain.parse_callback(request.form, request.args.get("kind"))
     except domain.InvalidCallback as exc:
@@ -97,7 +98,7 @@ def _default_language(svc, call) -> str:
 
 @api_bp.get("")
 @roles_required(*STAFF)
-def list_recordings() -> Response:
+def list_recordings() -> ResponseReturnValue:
     """Recordings of one ticket (`?ticket_id=`), or failed ones (`?status=failed`)."""
     from sqlalchemy import select
 
@@ -120,7 +121,7 @@ def list_recordings() -> Response:
 
 @api_bp.get("/<int:recording_id>")
 @roles_required(*STAFF)
-def show_recording(recording_id: int) -> Response:
+def show_recording(recording_id: int) -> ResponseReturnValue:
     session = services().db.scoped()
     recording = session.get(Recording, recording_id)
     if recording is None or not can_hear_language(current_staff(), recording.language):
@@ -132,7 +133,7 @@ def show_recording(recording_id: int) -> Response:
 
 @api_bp.get("/<int:recording_id>/audio")
 @roles_required(*STAFF)
-def recording_audio(recording_id: int) -> Response:
+def recording_audio(recording_id: int) -> ResponseReturnValue:
     session = services().db.scoped()
     recording = session.get(Recording, recording_id)
     if recording is None or not can_hear_language(current_staff(), recording.language):

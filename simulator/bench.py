@@ -71,6 +71,8 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
                         help="Real seconds per second of caller audio: 1 = callers listen in "
                              "real time as on a phone; 0 (default) = no listening, the "
                              "heaviest load N callers can make.")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="Seconds over which the callers' first calls are spread.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     settings = load_settings()
@@ -109,14 +111,18 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
     def caller(index: int) -> None:
         rng = random.Random(args.seed * 1000 + index)
         engine = new_engine()
+        # Callers dial in over the ramp, as a burst of real calls would, not all in
+        # the same millisecond.
+        time.sleep(args.ramp * index / max(args.callers, 1))
         turn = index
         while time.monotonic() < stop_at:
             number, languages = lines[turn % len(lines)]
             turn += 1
             script = caller_script(rng, languages, menu_keys)
             if args.pace > 0:
-                # Listening in real time: hang up by the end of the run, not minutes later.
-                remaining = (stop_at - time.monotonic()) / args.pace
+                # Listening in real time: hang up around the end of the run, not minutes
+                # later — spread over 30 s, as real callers do not all hang up at once.
+                remaining = (stop_at - time.monotonic()) / args.pace + rng.uniform(0, 30)
                 script["hangup_after"] = max(1.0, min(script["hangup_after"], remaining))
             call = engine.call(to=number, from_=f"+9591{index:03d}{turn:05d}", **script)
             engine.forget(call.sid)
@@ -146,7 +152,7 @@ def bench_webhooks(argv: list[str]) -> dict[str, Any]:
     all_latencies = [latency for _path, latency, _ok in hooks]
     return {
         "benchmark": "webhooks", "app_url": app_url, "callers": args.callers,
-        "pace": args.pace,
+        "pace": args.pace, "ramp_seconds": args.ramp,
         "duration_seconds": round(elapsed, 2), "calls": sum(outcomes.values()),
         "requests": len(hooks), "errors": sum(errors_by_path.values()),
         "requests_per_second": round(len(hooks) / elapsed, 1) if elapsed else 0.0,

@@ -7,6 +7,7 @@ look at a transcript, claim and submission is written to the audit log.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from agent_console.auth import current_staff, init_login, roles_required
 from agent_console.models import AuditEntry
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 @bp.get("/queue")
 @roles_required(*STAFF)
-def human_queue() -> Response:
+def human_queue() -> ResponseReturnValue:
     staff = current_staff()
     languages = languages_for(staff)
     wanted = request.args.get("language")
@@ -50,7 +51,7 @@ def human_queue() -> Response:
 
 @bp.get("/<int:transcript_id>")
 @roles_required(*STAFF)
-def show_transcript(transcript_id: int) -> Response:
+def show_transcript(transcript_id: int) -> ResponseReturnValue:
     session = services().db.scoped()
     transcript = _visible(session, transcript_id)
     if transcript is None:
@@ -62,7 +63,7 @@ def show_transcript(transcript_id: int) -> Response:
 
 @bp.post("/<int:transcript_id>/claim")
 @roles_required(*STAFF)
-def claim(transcript_id: int) -> Response:
+def claim(transcript_id: int) -> ResponseReturnValue:
     session = services().db.scoped()
     transcript = _visible(session, transcript_id)
     if transcript is None:
@@ -88,7 +89,7 @@ def claim(transcript_id: int) -> Response:
 
 @bp.post("/<int:transcript_id>/release")
 @roles_required(*STAFF)
-def release(transcript_id: int) -> Response:
+def release(transcript_id: int) -> ResponseReturnValue:
     session = services().db.scoped()
     transcript = _visible(session, transcript_id)
     if transcript is None:
@@ -105,7 +106,7 @@ def release(transcript_id: int) -> Response:
 
 @bp.post("/<int:transcript_id>/submit")
 @roles_required(*STAFF)
-def submit(transcript_id: int) -> Response:
+def submit(transcript_id: int) -> ResponseReturnValue:
     payload = request.get_json(silent=True) or {}
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
