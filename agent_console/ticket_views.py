@@ -15,6 +15,7 @@ from agent_console.taxonomy import PRIORITY_LABELS, STATUS_LABELS, groups
 from agent_console.ticket_form import TicketInput, parse_ticket_form
 from helpline.services import services
 from ivr.models import Call
+from recordings.tickets import attach_call_recordings
 
 bp = Blueprint("tickets", __name__)
 
@@ -111,6 +112,8 @@ def create_ticket():  # type: ignore[no-untyped-def]
         ticket.calls.append(call)
     db.add(ticket)
     db.flush()
+    # A recording of this call that arrived before the ticket existed joins it now.
+    attach_call_recordings(db, ticket)
     audit.record(db, actor_id=current_staff().id, action="ticket_created", subject_type="ticket",
                  subject_id=ticket.id, call_id=call.id if call else None)
     db.commit()

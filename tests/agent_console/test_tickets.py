@@ -139,3 +139,20 @@ def test_no_page_an_agent_opens_contains_the_full_number(csrf_app, as_role, staf
         response = agent.get(path)
         assert response.status_code == 200, path
         assert national_digits(CALLER_NUMBER) not in response.get_data(as_text=True), path
+
+
+def test_a_call_recording_that_arrived_first_joins_the_new_ticket(csrf_app, as_role, staff):
+    """Twilio's recording callback can beat the agent's ticket: it must still attach."""
+    from recordings.models import Recording
+
+    services = csrf_app.extensions["helpline"]
+    call_id = add_call(services, call_sid="CArec", agent_id=staff["km_agent"].id,
+                       answered_after=5)
+    recording_id = add_recording(services, sid="RE" + "c" * 32, call_id=call_id, kind="call")
+    response = as_role("km_agent").post("/console/tickets", {
+        "call_id": call_id, "category": "work.wages", "status": "open", "priority": "normal",
+        "notes": "not paid for two months"})
+    assert response.status_code == 302
+    with services.db.session() as session:
+        ticket = session.scalar(select(Ticket))
+        assert session.get(Recording, recording_id).ticket_id == ticket.id
