@@ -253,7 +253,9 @@ def _context(svc: Services, line: Line, voice: VoiceRequest, *,
         voicemail_finish_key=config.voicemail.finish_on_key,
         voicemail_min_seconds=config.voicemail.min_length_seconds,
         queue=queue_view,
-        caller_number_last_digits=voice.caller[-3:] if voice.caller else None,
+        # Two digits, as agents see in masked numbers: this lands in a prompt URL,
+        # so in Twilio's and our access logs.
+        caller_number_last_digits=voice.caller[-2:] if voice.caller else None,
         entered_number_valid=entered_valid,
         recording_seconds=voice.recording_seconds,
     )

@@ -112,6 +112,9 @@ def test_callback_on_the_calling_number_is_stored_encrypted(client, db_session, 
     voice(client, "/twilio/voice/incoming")
     root = twiml(voice(client, "/twilio/voice/main?lang=km&tries=0", Digits="3"))
     assert root.find("./Gather").get("action").endswith("/twilio/voice/callback/choice?lang=km")
+    # The confirmation names only the last two digits (it travels in a prompt URL).
+    confirm = " ".join(spoken(root))
+    assert "last_digits=78" in confirm and "678" not in confirm
     root = twiml(voice(client, "/twilio/voice/callback/choice?lang=km", Digits="1"))
     assert root.find("./Hangup") is not None
     request = db_session.scalar(select(CallbackRequest))
