@@ -182,7 +182,14 @@ class RoutingService:
 
     def add_interpreter(self, call_sid: str, agent_id: int, interpreter_id: int, base_url: str,
                         *, supervisor: bool = False) -> dict[str, Any]:
-        """Three-way: caller into a conference named by CallSid, then both agents dialled in."""
+        """Three-way in a conference named by the caller's CallSid.
+
+        The first agent's live leg is moved into the conference (a REST update of that
+        child call): the caller's <Dial> then ends and its action (`bridge/ended`) takes
+        the caller into the same room, so the agent stays on the line instead of being
+        dropped and rung again. Only if that leg cannot be found is the caller
+        redirected and the first agent dialled afresh. The interpreter is dialled in.
+        """
         self._check_on_call(call_sid, agent_id, supervisor)
         first = self.engine.add_interpreter(call_sid, interpreter_id)
         with self.svc.db.session() as session:
@@ -190,7 +197,11 @@ class RoutingService:
                              {"agent_id": first, "interpreter_id": interpreter_id}, self._now())
             targets = [store.dial_target(session, agent) for agent in (first, interpreter_id)]
             facts = store.call_facts(session, call_sid)
-        self._redirect(call_sid, f"{base_url}{CONFERENCE_PATH}")
+        agent_room = f"{base_url}{CONFERENCE_PATH}?call={call_sid}"
+        if self._move_agent_leg(call_sid, agent_room):
+            targets = targets[1:]
+        else:
+            self._redirect(call_sid, f"{base_url}{CONFERENCE_PATH}")
         for target in filter(None, targets):
             to = (self.svc.pii.decrypt(target.phone_encrypted)
                   if target.answer_mode == "number" and target.phone_encrypted
@@ -198,11 +209,24 @@ class RoutingService:
             try:
                 self.svc.twilio.calls.create(
                     to=to, from_=facts.number_called or "+10000000000",
-                    url=f"{base_url}{CONFERENCE_PATH}?call={call_sid}", method="POST")
+                    url=agent_room, method="POST")
             except Exception as exc:  # noqa: BLE001
                 log.warning("dialling agent %s into %s failed: %s", target.agent_id, call_sid,
                             type(exc).__name__)
         return {"call_sid": call_sid, "agent_id": first, "interpreter_id": interpreter_id}
+
+    def _move_agent_leg(self, call_sid: str, url: str) -> bool:
+        """Send the agent's leg of the caller's <Dial> (its live child call) to `url`."""
+        try:
+            legs = self.svc.twilio.calls.list(parent_call_sid=call_sid, status="in-progress",
+                                              limit=1)
+            if not legs:
+                return False
+            self.svc.twilio.calls(legs[0].sid).update(url=url, method="POST")
+        except Exception as exc:  # noqa: BLE001 - fall back to dialling the agent again
+            log.warning("moving the agent leg of %s failed: %s", call_sid, type(exc).__name__)
+            return False
+        return True
 
     def _redirect(self, call_sid: str, url: str) -> None:
         try:

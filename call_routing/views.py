@@ -293,8 +293,12 @@ def bridge_ended() -> Response:
         routing = routing_service(svc)
         status = routing.engine.status(call_sid)
         if status is not None and status.state == "connected" and status.interpreter_id:
-            # Moved into the interpreter conference: this Dial ending is expected.
-            return _xml(render.hangup() if caller_gone else _conference_twiml(svc, call_sid))
+            if caller_gone:
+                # The caller left the three-way: the call is over for both agents.
+                routing.bridge_ended(call_sid, "caller_hung_up")
+                return _xml(render.hangup())
+            # The agent's leg moved into the interpreter conference: the caller follows.
+            return _xml(_conference_twiml(svc, call_sid))
         if dial_status in ANSWERED or caller_gone:
             routing.bridge_ended(call_sid, "completed" if dial_status in ANSWERED
                                  else "caller_hung_up")

@@ -43,7 +43,9 @@ class Endpoint:
     address: str                  # identity or E.164 number
     behaviour: Behaviour
     rings: list[dict[str, Any]] = field(default_factory=list)   # what happened, in order
-    # The legs currently ringing or bridged here: (parent LiveCall, child sid).
+    # The legs currently ringing or bridged here: (parent LiveCall, child sid); a leg
+    # running TwiML of its own (placed by the REST API, or moved out of a bridge into a
+    # conference) is (that LiveCall, its own sid).
     active: list[tuple[Any, str]] = field(default_factory=list)
 
     @property
@@ -99,6 +101,9 @@ class Endpoints:
         endpoint = self.find(kind, address)
         if endpoint is None or not endpoint.active:
             return False
-        for parent, _child in list(endpoint.active):
-            parent.control.signal(f"agent_hangup:{endpoint.key}")
+        for owner, sid in list(endpoint.active):
+            if sid == owner.sid:
+                owner.control.hangup("agent")
+            else:
+                owner.control.signal(f"agent_hangup:{endpoint.key}")
         return True

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from helpline.clock import Clock, SimulatedClock
 from simulator.call import CallScript, LiveCall, Redirection
-from simulator.endpoints import Endpoints
+from simulator.conferences import ConferenceRegistry
+from simulator.endpoints import Endpoint, Endpoints
 from simulator.faults import Faults
 from simulator.ids import call_sid
 from simulator.keypad import LiveKeypad, ScriptedKeypad
@@ -64,6 +65,7 @@ class VoiceEngine:
         self.media_base_url = media_base_url
         self.endpoints = endpoints or Endpoints()
         self.queues = queues or QueueRegistry()
+        self.conferences = ConferenceRegistry()
         self.faults = faults or Faults()
         # Real seconds slept per simulated second of audio (SimulatedClock only):
         # 0 runs a five-minute hold at once; 0.01 gives other threads (tests acting
@@ -132,10 +134,50 @@ class VoiceEngine:
 
     def redirect(self, sid: str, target: Redirection) -> bool:
         call = self.get(sid)
-        if call is None or call.finished or call.extra.get("parent") is not None:
+        if call is None or call.finished:
             return False
+        parent = call.extra.get("parent")
+        if parent is not None:
+            # An agent leg of a <Dial>: as with Twilio it leaves the bridge (the caller's
+            # <Dial> ends) and runs the new TwiML itself (`legs._bridge`, `continue_leg`).
+            call.extra["start_with"] = target
+            parent.control.signal(f"agent_moved:{call.sid}")
+            return True
         call.control.redirect(target)
         return True
+
+    def continue_leg(self, leg: LiveCall, endpoint: Endpoint,
+                     talk_seconds: float | None) -> threading.Thread:
+        """An agent's leg moved out of a bridge: it runs its own TwiML from now on
+        (in a thread of its own); the agent hangs up after `talk_seconds` more."""
+        leg.extra.pop("parent", None)
+        leg.extra["endpoint"] = endpoint
+        since_created = self.clock.now() - leg.created_at
+        leg.script = CallScript(hangup_after=None if talk_seconds is None
+                                else since_created + talk_seconds)
+        leg.keypad = ScriptedKeypad([])
+        endpoint.active.append((leg, leg.sid))
+        return self.start(leg)
+
+    def place_outbound(self, *, to: str, from_: str, url: str | None = None,
+                       method: str = "POST", twiml: str | None = None,
+                       status_callback: str | None = None,
+                       status_callback_method: str = "POST",
+                       timeout: float = 60.0) -> LiveCall:
+        """A call made with the REST API (Calls create): it rings `to` (a simulated
+        softphone `client:<identity>` or agent phone number) and, once answered, runs
+        the TwiML at `url` (or `twiml`). Not yet running: call `start`."""
+        call = LiveCall(sid=call_sid(), account_sid=self.account_sid, from_=from_, to=to,
+                        voice_url=url or "", voice_method=method,
+                        status_callback=status_callback,
+                        status_callback_method=status_callback_method,
+                        direction="outbound-api", created_at=self.clock.now())
+        call.keypad = ScriptedKeypad([])
+        call.extra["ring_timeout"] = timeout
+        if twiml is not None:
+            call.extra["start_with"] = Redirection(twiml=twiml)
+        self.register(call)
+        return call
 
     def run(self, call: LiveCall) -> LiveCall:
         from simulator.execution import CallExecution
@@ -143,6 +185,9 @@ class VoiceEngine:
         try:
             CallExecution(self, call).run()
         finally:
+            endpoint = call.extra.pop("endpoint", None)
+            if endpoint is not None and (call, call.sid) in endpoint.active:
+                endpoint.active.remove((call, call.sid))
             call.done.set()
         return call
 

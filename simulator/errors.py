@@ -12,6 +12,7 @@ INVALID_CONTENT_TYPE = 12300        # body is neither TwiML nor audio
 PLAY_FETCH_FAILURE = 13227          # <Play> media could not be fetched (call continues)
 CALL_LOOP_LIMIT = 21220             # stand-in's own guard: call ran too long / looped
 DIAL_INVALID = 13214                # <Dial> without a reachable noun
+NOT_SIMULATED = 0                   # stand-in's own: accepted, but not simulated (a warning)
 
 # What Twilio says (in English; it knows no better) before hanging up on an
 # application error. Recorded as heard so a test can see the caller heard it.

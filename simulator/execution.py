@@ -74,10 +74,19 @@ class CallExecution:
 
     def run(self) -> None:
         call = self.call
-        call.status = "ringing"
-        next_fetch: Fetch | None = Fetch(call.voice_url, call.voice_method, "voice")
+        if call.answered_at is None:
+            call.status = "ringing"
+        first = Fetch(call.voice_url, call.voice_method, "voice")
+        # A REST call with Twiml=, or an agent leg redirected out of a bridge.
+        start_with = call.extra.pop("start_with", None)
+        next_fetch: Fetch | None = (first if start_with is None
+                                    else self._redirect_fetch(start_with, first))
         final_status = "completed"
         try:
+            if call.direction == "outbound-api":
+                from simulator.outbound import ring_callee
+
+                ring_callee(self)
             while next_fetch is not None:
                 try:
                     verbs = self.fetch_document(next_fetch)
@@ -202,6 +211,7 @@ class CallExecution:
     def send_ignoring_answer(self, fetch: Fetch) -> None:
         """An action Twilio still requests after the caller hung up (its TwiML is ignored)."""
         params = self.call.params()
+        params["CallStatus"] = "completed"      # the call is over: Twilio says so
         params.update(fetch.extra)
         self.engine.http.send(self.call, fetch.purpose, fetch.url, fetch.method, params)
         self.call.path.append(fetch.url)

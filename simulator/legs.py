@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator import audio, twiml
-from simulator.call import Bridge, Heard, HungUp, LiveCall, RecordingRef, Signalled
+from simulator.call import (
+    Bridge,
+    Heard,
+    HungUp,
+    LiveCall,
+    RecordingRef,
+    Redirected,
+    Signalled,
+)
 from simulator.endpoints import DEFAULT_TALK_SECONDS, Endpoint
 from simulator.execution import BEEP_SECONDS, Fetch, resolve
 from simulator.ids import call_sid
@@ -27,6 +35,10 @@ RING_SECONDS_BEFORE_BUSY = 0.5
 # --- <Dial> -------------------------------------------------------------------------
 
 def dial(run: CallExecution, verb: twiml.Dial, base: str) -> Fetch | None:
+    if verb.conference is not None:
+        from simulator.conference_leg import conference
+
+        return conference(run, verb, verb.conference, base)
     queue_targets = [target for target in verb.targets if target.kind == "queue"]
     if queue_targets:
         status, child, talked = _dial_queue(run, queue_targets[0].value)
@@ -116,23 +128,36 @@ def _bridge(run: CallExecution, verb: twiml.Dial, base: str, target: twiml.DialT
                verb.time_limit)
     started = run.clock.now()
     caller_hung_up: HungUp | None = None
+    redirected: Redirected | None = None
     ended_by = "agent"
     try:
-        run.wait(talk, signals=(f"agent_hangup:{endpoint.key}",))
-    except Signalled:
-        ended_by = "agent"
+        run.wait(talk, signals=(f"agent_hangup:{endpoint.key}", f"agent_moved:{child.sid}"))
+    except Signalled as signal:
+        ended_by = "moved" if signal.name.startswith("agent_moved:") else "agent"
     except HungUp as hangup:
         caller_hung_up = hangup
         ended_by = hangup.by
+    except Redirected as redirect:
+        # The caller's call was redirected: Twilio hangs up the agent's leg.
+        redirected, ended_by = redirect, "redirect"
     finally:
         endpoint.active.remove((call, child.sid))
     talked = run.clock.now() - started
     call.bridged_seconds += talked
-    child.status, child.ended_at, child.ended_by = "completed", run.clock.now(), ended_by
-    child.done.set()
     endpoint.rings.append({"parent_call_sid": call.sid, "result": "answered",
                            "call_sid": child.sid, "talk_seconds": round(talked, 3),
                            "ended_by": ended_by})
+    if ended_by == "moved":
+        # The agent's leg was redirected (REST): it leaves the bridge and runs its new
+        # TwiML as a call of its own, still answered by the same agent; for the caller
+        # the <Dial> is over, as if the agent had hung up.
+        remaining = None if behaviour.talk_seconds is None else max(talk - talked, 0.0)
+        engine.continue_leg(child, endpoint, remaining)
+    else:
+        child.status, child.ended_at, child.ended_by = "completed", run.clock.now(), ended_by
+        child.done.set()
+    if redirected is not None:
+        raise redirected
     extra = _dial_result("completed", child.sid, talked)
     if verb.record != "do-not-record" and talked > 0:
         recording = _record_bridge(run, verb, base, behaviour.say, behaviour.voice, talked)

@@ -3,6 +3,9 @@ shaped so twilio's own `Client` (pointed here by TWILIO_API_BASE) cannot tell it
 from api.twilio.com. Responses validate against Twilio's OpenAPI description
 (tests/simulator/test_contract.py).
 
+  POST   /2010-04-01/Accounts/{AC}/Calls.json             place a call (To, From, Url or Twiml,
+                                                          Method, StatusCallback, Timeout)
+  GET    /2010-04-01/Accounts/{AC}/Calls.json             list (?ParentCallSid= &Status= &To=)
   GET    /2010-04-01/Accounts/{AC}/Calls/{CA}.json        fetch a call
   POST   /2010-04-01/Accounts/{AC}/Calls/{CA}.json        Url+Method or Twiml: redirect the
                                                           live call; Status=completed: hang up
@@ -12,6 +15,10 @@ from api.twilio.com. Responses validate against Twilio's OpenAPI description
   GET    /2010-04-01/Accounts/{AC}/Recordings/{RE}.json   fetch a recording
   DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json   delete it (and its files)
   GET    /2010-04-01/Accounts/{AC}/Recordings/{RE}[.wav|.mp3]  media (no extension: WAV)
+  GET    /2010-04-01/Accounts/{AC}/Conferences.json       list (?FriendlyName= &Status=)
+  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}.json  fetch a conference
+  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants.json  who is in it now
+  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA}.json
 
 Every request needs HTTP Basic auth AccountSid:AuthToken (401, Twilio error 20003).
 """
@@ -26,6 +33,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from simulator.call import LiveCall, Redirection
+from simulator.conferences import Conference, Participant
 from simulator.engine import VoiceEngine
 from simulator.recordings import StoredRecording
 
@@ -87,6 +95,45 @@ def recording_resource(recording: StoredRecording, media_base: str,
     }
 
 
+def conference_resource(conference: Conference, now: float) -> dict[str, Any]:
+    uri = f"/2010-04-01/Accounts/{conference.account_sid}/Conferences/{conference.sid}"
+    return {
+        "account_sid": conference.account_sid, "date_created": rfc2822(conference.created_at),
+        "date_updated": rfc2822(conference.updated_at or now), "api_version": "2010-04-01",
+        "friendly_name": conference.name, "region": "us1", "sid": conference.sid,
+        "status": conference.status, "uri": uri + ".json",
+        "subresource_uris": {"participants": f"{uri}/Participants.json",
+                             "recordings": f"{uri}/Recordings.json"},
+        "reason_conference_ended": conference.reason_ended,
+        "call_sid_ending_conference": conference.call_sid_ending,
+    }
+
+
+def participant_resource(participant: Participant, account_sid: str,
+                         now: float) -> dict[str, Any]:
+    uri = (f"/2010-04-01/Accounts/{account_sid}/Conferences/{participant.conference_sid}"
+           f"/Participants/{participant.call_sid}.json")
+    return {
+        "account_sid": account_sid, "call_sid": participant.call_sid,
+        "label": participant.label, "call_sid_to_coach": None, "coaching": False,
+        "conference_sid": participant.conference_sid,
+        "date_created": rfc2822(participant.joined_at),
+        "date_updated": rfc2822(participant.left_at or participant.joined_at),
+        "end_conference_on_exit": participant.end_conference_on_exit,
+        "muted": participant.muted, "hold": False,
+        "start_conference_on_enter": participant.start_conference_on_enter,
+        "status": participant.status, "queue_time": None, "uri": uri,
+    }
+
+
+def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page holding everything (the stand-in never has more than a page's worth)."""
+    uri = request.full_path.rstrip("?")
+    return {key: items, "end": max(len(items) - 1, 0), "first_page_uri": uri,
+            "next_page_uri": None, "page": 0, "page_size": max(len(items), 50),
+            "previous_page_uri": None, "start": 0, "uri": uri}
+
+
 def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
     bp = Blueprint("twilio_rest", __name__)
 
@@ -117,6 +164,78 @@ def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
 
     def missing() -> Response:
         return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+
+    @bp.post(API + "/Calls.json")
+    def create_call(account_sid: str) -> Any:
+        form = request.form
+        to, from_ = form.get("To", "").strip(), form.get("From", "").strip()
+        url, twiml = form.get("Url"), form.get("Twiml")
+        method = form.get("Method", "POST").upper()
+        if not to:
+            return twilio_error(400, 21201, "No 'To' number is specified")
+        if not from_:
+            return twilio_error(400, 21603, "A 'From' phone number is required.")
+        if not url and not twiml and not form.get("ApplicationSid"):
+            return twilio_error(400, 21205, "Url parameter is required.")
+        if form.get("ApplicationSid") and not (url or twiml):
+            return twilio_error(400, 21205, "ApplicationSid is not supported by the stand-in")
+        if method not in {"GET", "POST"}:
+            return twilio_error(400, 21205, f"Method {method!r} is not GET or POST")
+        try:
+            timeout = float(form.get("Timeout", "60"))
+        except ValueError:
+            return twilio_error(400, 21216, "Timeout must be a number")
+        call = engine.place_outbound(
+            to=to, from_=from_, url=url, method=method, twiml=twiml if not url else None,
+            status_callback=form.get("StatusCallback"),
+            status_callback_method=form.get("StatusCallbackMethod", "POST").upper(),
+            timeout=min(max(timeout, 1.0), 600.0))
+        engine.start(call)
+        response = jsonify(call_resource(call, now()))
+        response.status_code = 201
+        return response
+
+    @bp.get(API + "/Calls.json")
+    def list_calls(account_sid: str) -> Any:
+        args = request.args
+        calls = sorted(engine.calls.copy().values(), key=lambda call: call.created_at,
+                       reverse=True)
+        wanted = [call for call in calls
+                  if args.get("ParentCallSid") in (None, call.parent_call_sid)
+                  and args.get("Status") in (None, call.status)
+                  and args.get("To") in (None, call.to)
+                  and args.get("From") in (None, call.from_)]
+        return jsonify(page("calls", [call_resource(call, now()) for call in wanted]))
+
+    @bp.get(API + "/Conferences.json")
+    def list_conferences(account_sid: str) -> Any:
+        args = request.args
+        rooms = [room for room in engine.conferences.all()
+                 if args.get("FriendlyName") in (None, room.name)
+                 and args.get("Status") in (None, room.status)]
+        rooms.sort(key=lambda room: room.created_at, reverse=True)
+        return jsonify(page("conferences", [conference_resource(room, now()) for room in rooms]))
+
+    @bp.get(API + "/Conferences/<sid>.json")
+    def fetch_conference(account_sid: str, sid: str) -> Any:
+        room = engine.conferences.get(sid)
+        return jsonify(conference_resource(room, now())) if room else missing()
+
+    @bp.get(API + "/Conferences/<sid>/Participants.json")
+    def list_participants(account_sid: str, sid: str) -> Any:
+        if engine.conferences.get(sid) is None:
+            return missing()
+        return jsonify(page("participants", [
+            participant_resource(participant, engine.account_sid, now())
+            for participant in engine.conferences.participants(sid)]))
+
+    @bp.get(API + "/Conferences/<sid>/Participants/<call_sid>.json")
+    def fetch_participant(account_sid: str, sid: str, call_sid: str) -> Any:
+        found = [participant for participant in engine.conferences.participants(sid)
+                 if participant.call_sid == call_sid]
+        if not found:
+            return missing()
+        return jsonify(participant_resource(found[0], engine.account_sid, now()))
 
     @bp.get(API + "/Calls/<sid>.json")
     def fetch_call(account_sid: str, sid: str) -> Any:

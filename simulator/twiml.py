@@ -87,6 +87,24 @@ class DialTarget:
 
 
 @dataclass(frozen=True)
+class Conference:
+    """<Dial><Conference>: a named room. Defaults are Twilio's."""
+    name: str
+    muted: bool = False
+    beep: str = "true"                  # true / false / onEnter / onExit
+    start_conference_on_enter: bool = True
+    end_conference_on_exit: bool = False
+    wait_url: str | None = None         # accepted; the stand-in plays its own hold music
+    wait_method: str = "POST"
+    max_participants: int = 250
+    record: str = "do-not-record"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_event: tuple[str, ...] = ("start", "end")
+    participant_label: str | None = None
+
+
+@dataclass(frozen=True)
 class Dial:
     targets: tuple[DialTarget, ...]
     action: str | None = None
@@ -98,6 +116,7 @@ class Dial:
     recording_status_callback_method: str = "POST"
     time_limit: float = 14400.0
     hangup_on_star: bool = False
+    conference: Conference | None = None    # then `targets` is empty
 
 
 @dataclass(frozen=True)
@@ -129,6 +148,10 @@ DIAL_RECORD_VALUES = {"do-not-record", "record-from-answer", "record-from-ringin
                       "record-from-answer-dual", "record-from-ringing-dual", "true", "false"}
 GATHER_INPUTS = {"dtmf", "speech", "dtmf speech", "speech dtmf"}
 DTMF_KEYS = set("0123456789*#")
+CONFERENCE_BEEPS = {"true", "false", "onEnter", "onExit"}
+CONFERENCE_RECORD_VALUES = {"do-not-record", "record-from-start"}
+CONFERENCE_EVENTS = {"start", "end", "join", "leave", "mute", "hold", "modify", "speaker",
+                     "announcement"}
 
 
 def parse(text: str | bytes) -> list[Verb]:
@@ -267,6 +290,7 @@ def _leave(el: ET.Element) -> Leave:
 
 def _dial(el: ET.Element) -> Dial:
     targets: list[DialTarget] = []
+    conference: Conference | None = None
     plain = _text(el)
     if plain:
         targets.append(DialTarget("number", plain))
@@ -279,13 +303,19 @@ def _dial(el: ET.Element) -> Dial:
             targets.append(DialTarget("number", _text(child), child.get("url"), _method(child)))
         elif child.tag == "Queue":
             targets.append(DialTarget("queue", _text(child), child.get("url"), _method(child)))
-        elif child.tag in {"Sip", "Conference", "Sim", "Application", "WhatsApp"}:
+        elif child.tag == "Conference":
+            conference = _conference(child)
+        elif child.tag in {"Sip", "Sim", "Application", "WhatsApp"}:
             raise TwimlError(errors.SCHEMA_VALIDATION,
                              f"<Dial><{child.tag}> is not supported by the stand-in")
         else:
             raise TwimlError(errors.SCHEMA_VALIDATION, f"<{child.tag}> is not allowed in <Dial>")
-    if not targets or any(not target.value for target in targets):
-        raise TwimlError(errors.SCHEMA_VALIDATION, "<Dial> needs a number, client or queue")
+    if conference is not None and (targets or len(el) > 1):
+        # Twilio: a <Conference> is the only noun of its <Dial>.
+        raise TwimlError(errors.SCHEMA_VALIDATION, "<Conference> must be the only noun in <Dial>")
+    if conference is None and (not targets or any(not target.value for target in targets)):
+        raise TwimlError(errors.SCHEMA_VALIDATION,
+                         "<Dial> needs a number, client, queue or conference")
     record = el.get("record", "do-not-record")
     if record not in DIAL_RECORD_VALUES:
         raise TwimlError(errors.SCHEMA_VALIDATION, f"<Dial> record={record!r}")
@@ -296,7 +326,36 @@ def _dial(el: ET.Element) -> Dial:
         recording_status_callback=el.get("recordingStatusCallback"),
         recording_status_callback_method=_method(el, "recordingStatusCallbackMethod"),
         time_limit=_number(el, "timeLimit", 14400.0),
-        hangup_on_star=_bool(el, "hangupOnStar", False))
+        hangup_on_star=_bool(el, "hangupOnStar", False), conference=conference)
+
+
+def _conference(el: ET.Element) -> Conference:
+    _no_children(el)
+    name = _text(el)
+    if not name:
+        raise TwimlError(errors.SCHEMA_VALIDATION, "<Conference> needs a room name")
+    beep = el.get("beep", "true")
+    if beep not in CONFERENCE_BEEPS:
+        raise TwimlError(errors.SCHEMA_VALIDATION, f"<Conference> beep={beep!r}")
+    record = el.get("record", "do-not-record")
+    if record not in CONFERENCE_RECORD_VALUES:
+        raise TwimlError(errors.SCHEMA_VALIDATION, f"<Conference> record={record!r}")
+    events = tuple(el.get("statusCallbackEvent", "start end").replace(",", " ").split())
+    if any(event not in CONFERENCE_EVENTS for event in events):
+        raise TwimlError(errors.SCHEMA_VALIDATION,
+                         f"<Conference> statusCallbackEvent={el.get('statusCallbackEvent')!r}")
+    max_participants = _int(el, "maxParticipants", 250, minimum=2)
+    if max_participants > 250:
+        raise TwimlError(errors.SCHEMA_VALIDATION, "<Conference> maxParticipants is above 250")
+    return Conference(
+        name=name, muted=_bool(el, "muted", False), beep=beep,
+        start_conference_on_enter=_bool(el, "startConferenceOnEnter", True),
+        end_conference_on_exit=_bool(el, "endConferenceOnExit", False),
+        wait_url=el.get("waitUrl"), wait_method=_method(el, "waitMethod"),
+        max_participants=max_participants, record=record,
+        status_callback=el.get("statusCallback"),
+        status_callback_method=_method(el, "statusCallbackMethod"),
+        status_callback_event=events, participant_label=el.get("participantLabel"))
 
 
 def _record(el: ET.Element) -> Record:
@@ -331,5 +390,5 @@ _VERBS: dict[str, Callable[[ET.Element], Verb]] = {
     "Hangup": _hangup, "Reject": _reject,
 }
 
-__all__ = ["Dial", "DialTarget", "Enqueue", "Gather", "Hangup", "Leave", "Pause", "Play",
-           "Prompt", "Record", "Redirect", "Reject", "Say", "TwimlError", "Verb", "parse"]
+__all__ = ["Conference", "Dial", "DialTarget", "Enqueue", "Gather", "Hangup", "Leave", "Pause",
+           "Play", "Prompt", "Record", "Redirect", "Reject", "Say", "TwimlError", "Verb", "parse"]

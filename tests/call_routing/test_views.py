@@ -277,11 +277,15 @@ def test_interpreter_conference(client, services, staff, twilio_rest):
                              bridge_params(call_sid)))
     assert root.find("./Dial/Conference").text == call_sid
     assert root.find("./Dial/Conference").get("endConferenceOnExit") == "true"
-    signed_post(client, "/twilio/voice/bridge/ended",
-                bridge_params(call_sid, DialCallStatus="completed", CallStatus="completed"))
+    # The agent's leg moved into the room: the caller's <Dial> ends and they follow.
+    followed = twiml(signed_post(client, "/twilio/voice/bridge/ended", bridge_params(
+        call_sid, DialCallStatus="completed", CallStatus="in-progress")))
+    assert followed.find("./Dial/Conference").text == call_sid
     routing = routing_service(services)
     assert routing.engine.agent(staff["thai"].id)["state"] == "on_call"   # conference on
-    routing.engine.leave(call_sid, "hung_up")
+    # The caller hangs up in the conference: the call is over for both agents.
+    signed_post(client, "/twilio/voice/bridge/ended",
+                bridge_params(call_sid, DialCallStatus="completed", CallStatus="completed"))
     assert routing.engine.agent(staff["thai"].id)["state"] == "wrap_up"
     assert routing.engine.agent(staff["khmer"].id)["state"] == "wrap_up"
 

@@ -22,6 +22,25 @@ def test_dial_nouns_and_record_option():
     assert (dial.timeout, dial.record, dial.action) == (10.0, "record-from-answer-dual", "/after")
 
 
+def test_conference_noun_attributes_and_twilios_defaults():
+    [dial] = twiml.parse(
+        '<Response><Dial action="/left"><Conference startConferenceOnEnter="false" '
+        'endConferenceOnExit="true" beep="onEnter" waitUrl="/hold" record="record-from-start" '
+        'statusCallback="/conf" statusCallbackEvent="start end join leave">CA123</Conference>'
+        "</Dial></Response>")
+    room = dial.conference
+    assert dial.targets == () and room is not None and room.name == "CA123"
+    assert (room.start_conference_on_enter, room.end_conference_on_exit, room.beep) == (
+        False, True, "onEnter")
+    assert (room.wait_url, room.record, room.status_callback) == (
+        "/hold", "record-from-start", "/conf")
+    assert room.status_callback_event == ("start", "end", "join", "leave")
+    [plain] = twiml.parse("<Response><Dial><Conference>r</Conference></Dial></Response>")
+    assert plain.conference == twiml.Conference(name="r")
+    assert (plain.conference.start_conference_on_enter, plain.conference.end_conference_on_exit,
+            plain.conference.beep, plain.conference.muted) == (True, False, "true", False)
+
+
 def test_dial_with_plain_number_text():
     [dial] = twiml.parse("<Response><Dial>+66812345678</Dial></Response>")
     assert dial.targets == (twiml.DialTarget("number", "+66812345678"),)
@@ -36,7 +55,12 @@ def test_dial_with_plain_number_text():
     ('<Response><Gather finishOnKey="ab"/></Response>', 12200),
     ('<Response><Redirect method="PUT">/x</Redirect></Response>', 12200),
     ("<Response><Redirect/></Response>", 12200),
-    ("<Response><Dial><Conference>room</Conference></Dial></Response>", 12200),
+    ("<Response><Dial><Conference></Conference></Dial></Response>", 12200),
+    ('<Response><Dial><Conference beep="loud">room</Conference></Dial></Response>', 12200),
+    ('<Response><Dial><Conference record="always">room</Conference></Dial></Response>', 12200),
+    ("<Response><Dial><Conference>room</Conference><Client>a</Client></Dial></Response>",
+     12200),
+    ("<Response><Dial><Sip>sip:a@example.org</Sip></Dial></Response>", 12200),
     ('<Response><Dial record="sometimes">+6681</Dial></Response>', 12200),
     ('<Response><Reject reason="tired"/></Response>', 12200),
 ])

@@ -1,0 +1,115 @@
+"""End to end through the Twilio stand-in over real HTTP: a Khmer caller is bridged to
+agent A; A adds agent B as interpreter; caller, A and B meet in one conference
+without A being rung a second time; B hangs up, then the caller; both agents go to
+wrap-up and the call's timeline in the database is complete."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from sqlalchemy import select
+
+from agent_console.models import AgentStateChange
+from ivr.models import Call, CallEvent
+from tests.builders import create_staff_member
+from tests.call_routing.test_end_to_end import wait_for_offer
+
+KHMER_LINE = "+661800000102"
+PASSWORD = "correct horse battery"
+
+
+def until(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def log_in(stand_in, session: requests.Session, email: str) -> None:
+    response = session.post(f"{stand_in.app_url}/login", allow_redirects=False,
+                            data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    went = session.post(f"{stand_in.app_url}/api/agents/me/state", json={"state": "available"})
+    assert went.json()["state"] == "available"
+
+
+def in_room(stand_in, name: str) -> set[str]:
+    room = stand_in.engine.conferences.live(name, stand_in.settings.twilio_account_sid)
+    return set() if room is None else {p.call_sid for p in room.participants}
+
+
+def test_an_interpreter_joins_a_three_way_conference_and_hang_ups_end_the_call(stand_in):
+    with stand_in.services.db.session() as session:
+        first = create_staff_member(session, email="sokha@example.org", skills={"km": 5},
+                                    password=PASSWORD).id
+        # Thai only: the Khmer call is never offered to the interpreter.
+        interpreter = create_staff_member(session, email="malee@example.org",
+                                          skills={"th": 5}, password=PASSWORD).id
+    phone_a = stand_in.softphone(f"agent-{first}", answer_after=2, talk_seconds=None)
+    phone_b = stand_in.softphone(f"agent-{interpreter}", answer_after=2, talk_seconds=None)
+    app = stand_in.app_url
+    agent_b = requests.Session()
+    log_in(stand_in, stand_in.http, "sokha@example.org")
+    log_in(stand_in, agent_b, "malee@example.org")
+
+    stand_in.pace = 0.01
+    caller = stand_in.start_call(to=KHMER_LINE, press=["1"])
+    assert wait_for_offer(stand_in)["call_sid"] == caller.call.sid
+    assert stand_in.http.post(f"{app}/api/agents/me/offer/accept").status_code == 200
+    caller.wait_until(lambda call: bool(call.child_sids) and bool(phone_a.active))
+    leg_a = caller.call.child_sids[0]          # A's browser leg of the caller's <Dial>
+
+    added = stand_in.http.post(f"{app}/api/calls/{caller.call.sid}/interpreter",
+                               json={"agent_id": interpreter})
+    assert added.status_code == 200, added.text
+    until(lambda: len(in_room(stand_in, caller.call.sid)) == 3)
+
+    # One conference, named by the caller's CallSid, with the caller, A's original
+    # leg (A was never rung again) and B's call.
+    [leg_b] = [call.sid for call in stand_in.engine.calls.values()
+               if call.to == f"client:agent-{interpreter}"]
+    assert in_room(stand_in, caller.call.sid) == {caller.call.sid, leg_a, leg_b}
+    assert [call.sid for call in stand_in.engine.calls.values()
+            if call.to == f"client:agent-{first}"] == [leg_a]
+    assert [ring["result"] for ring in phone_a.rings] == ["answered"]
+    assert [ring["result"] for ring in phone_b.rings] == ["answered"]
+    assert stand_in.engine.get(leg_a).status == "in-progress"
+    for session in (stand_in.http, agent_b):
+        assert session.get(f"{app}/api/agents/me/state").json()["state"] == "on_call"
+
+    assert stand_in.agent_hangup(f"agent-{interpreter}")       # B leaves
+    until(lambda: in_room(stand_in, caller.call.sid) == {caller.call.sid, leg_a})
+    caller.call.control.hangup("caller")                       # the caller hangs up
+    result = caller.result()
+    until(lambda: stand_in.engine.get(leg_a).finished and stand_in.engine.get(leg_b).finished)
+
+    assert result.outcome["kind"] == "bridged" and result.outcome["agent_kind"] == "conference"
+    assert not [notice for notice in result.notices if notice["fatal"]]
+    room = stand_in.engine.conferences.all()[0]
+    assert room.status == "completed" and room.call_sid_ending == caller.call.sid
+    assert stand_in.engine.get(leg_a).ended_by == "app"        # put out when the room ended
+    assert stand_in.engine.get(leg_b).ended_by == "agent"
+    for session in (stand_in.http, agent_b):
+        assert session.get(f"{app}/api/agents/me/state").json()["state"] == "wrap_up"
+    agent_b.close()
+
+    with stand_in.services.db.session() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == caller.call.sid))
+        assert (call.outcome, call.agent_id) == ("answered", first)
+        assert call.answered_at is not None and call.ended_at is not None
+        assert call.duration_seconds is not None and call.duration_seconds > 0
+        events = session.execute(select(CallEvent.kind, CallEvent.detail)
+                                 .where(CallEvent.call_id == call.id)
+                                 .order_by(CallEvent.id)).all()
+        kinds = [kind for kind, _detail in events]
+        states = {agent: session.scalars(select(AgentStateChange.state)
+                                         .where(AgentStateChange.user_id == agent)
+                                         .order_by(AgentStateChange.id)).all()
+                  for agent in (first, interpreter)}
+    assert kinds[-3:] == ["queue_left", "interpreter_added", "bridge_ended"], kinds
+    assert "queue_joined" in kinds and kinds.index("queue_joined") < kinds.index("queue_left")
+    assert events[-2][1] == {"agent_id": first, "interpreter_id": interpreter}
+    assert events[-1][1]["how"] == "caller_hung_up"
+    assert states[first] == ["available", "reserved", "on_call", "wrap_up"]
+    assert states[interpreter] == ["available", "on_call", "wrap_up"]
