@@ -198,18 +198,24 @@ class RoutingService:
             targets = [store.dial_target(session, agent) for agent in (first, interpreter_id)]
             facts = store.call_facts(session, call_sid)
         agent_room = f"{base_url}{CONFERENCE_PATH}?call={call_sid}"
-        if self._move_agent_leg(call_sid, agent_room):
-            targets = targets[1:]
+        # The agent who owns the call ends the conference by leaving it, so a caller is
+        # never left alone in a room; the interpreter can drop out and the call goes on.
+        owner_room = agent_room + "&ends=1"
+        urls = [owner_room, agent_room]
+        if self._move_agent_leg(call_sid, owner_room):
+            targets, urls = targets[1:], urls[1:]
         else:
             self._redirect(call_sid, f"{base_url}{CONFERENCE_PATH}")
-        for target in filter(None, targets):
+        for target, url in zip(targets, urls, strict=True):
+            if target is None:
+                continue
             to = (self.svc.pii.decrypt(target.phone_encrypted)
                   if target.answer_mode == "number" and target.phone_encrypted
                   else f"client:{client_identity(target.agent_id)}")
             try:
                 self.svc.twilio.calls.create(
                     to=to, from_=facts.number_called or "+10000000000",
-                    url=agent_room, method="POST")
+                    url=url, method="POST")
             except Exception as exc:  # noqa: BLE001
                 log.warning("dialling agent %s into %s failed: %s", target.agent_id, call_sid,
                             type(exc).__name__)

@@ -297,6 +297,11 @@ def bridge_ended() -> Response:
                 # The caller left the three-way: the call is over for both agents.
                 routing.bridge_ended(call_sid, "caller_hung_up")
                 return _xml(render.hangup())
+            if request.args.get("from") == "conference":
+                # The room ended (the agent who owns the call left): so does the call,
+                # rather than the caller being sent into an empty room again.
+                routing.bridge_ended(call_sid, "conference_ended")
+                return _xml(render.hangup())
             # The agent's leg moved into the interpreter conference: the caller follows.
             return _xml(_conference_twiml(svc, call_sid))
         if dial_status in ANSWERED or caller_gone:
@@ -317,7 +322,8 @@ def _conference_twiml(svc: Services, call_sid: str) -> str:
         facts = store.call_facts(session, call_sid)
     return render.conference(call_sid, record=facts.consented_to_recording,
                              recording_status_url=base + RECORDING_STATUS_PATH,
-                             action_url=base + BRIDGE_ENDED_PATH, ends_when_leaving=True)
+                             action_url=base + BRIDGE_ENDED_PATH + "?from=conference",
+                             ends_when_leaving=True)
 
 
 @bp.post("/twilio/voice/bridge/conference")
@@ -330,7 +336,8 @@ def conference() -> Response:
     try:
         if joining_agent:
             return _xml(render.conference(call_sid, record=False, recording_status_url="",
-                                          action_url=None, ends_when_leaving=False))
+                                          action_url=None,
+                                          ends_when_leaving=request.args.get("ends") == "1"))
         return _xml(_conference_twiml(svc, call_sid))
     except Exception:  # noqa: BLE001
         log.exception("conference TwiML failed for call %s", call_sid)

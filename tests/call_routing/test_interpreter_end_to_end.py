@@ -39,36 +39,54 @@ def in_room(stand_in, name: str) -> set[str]:
     return set() if room is None else {p.call_sid for p in room.participants}
 
 
+class ThreeWay:
+    """A Khmer caller bridged to agent A, who has added agent B as interpreter."""
+
+    def __init__(self, stand_in) -> None:
+        with stand_in.services.db.session() as session:
+            self.first = create_staff_member(session, email="sokha@example.org",
+                                             skills={"km": 5}, password=PASSWORD).id
+            # Thai only: the Khmer call is never offered to the interpreter.
+            self.interpreter = create_staff_member(session, email="malee@example.org",
+                                                   skills={"th": 5}, password=PASSWORD).id
+        self.phone_a = stand_in.softphone(f"agent-{self.first}", answer_after=2,
+                                          talk_seconds=None)
+        self.phone_b = stand_in.softphone(f"agent-{self.interpreter}", answer_after=2,
+                                          talk_seconds=None)
+        app = stand_in.app_url
+        self.agent_a = stand_in.http
+        self.agent_b = requests.Session()
+        log_in(stand_in, self.agent_a, "sokha@example.org")
+        log_in(stand_in, self.agent_b, "malee@example.org")
+
+        stand_in.pace = 0.01
+        self.caller = stand_in.start_call(to=KHMER_LINE, press=["1"])
+        assert wait_for_offer(stand_in)["call_sid"] == self.caller.call.sid
+        assert self.agent_a.post(f"{app}/api/agents/me/offer/accept").status_code == 200
+        self.caller.wait_until(lambda call: bool(call.child_sids) and bool(self.phone_a.active))
+        self.leg_a = self.caller.call.child_sids[0]  # A's browser leg of the caller's <Dial>
+
+        added = self.agent_a.post(f"{app}/api/calls/{self.caller.call.sid}/interpreter",
+                                  json={"agent_id": self.interpreter})
+        assert added.status_code == 200, added.text
+        until(lambda: len(in_room(stand_in, self.caller.call.sid)) == 3)
+        [self.leg_b] = [call.sid for call in stand_in.engine.calls.values()
+                        if call.to == f"client:agent-{self.interpreter}"]
+
+    def states(self, stand_in) -> list[str]:
+        return [session.get(f"{stand_in.app_url}/api/agents/me/state").json()["state"]
+                for session in (self.agent_a, self.agent_b)]
+
+
 def test_an_interpreter_joins_a_three_way_conference_and_hang_ups_end_the_call(stand_in):
-    with stand_in.services.db.session() as session:
-        first = create_staff_member(session, email="sokha@example.org", skills={"km": 5},
-                                    password=PASSWORD).id
-        # Thai only: the Khmer call is never offered to the interpreter.
-        interpreter = create_staff_member(session, email="malee@example.org",
-                                          skills={"th": 5}, password=PASSWORD).id
-    phone_a = stand_in.softphone(f"agent-{first}", answer_after=2, talk_seconds=None)
-    phone_b = stand_in.softphone(f"agent-{interpreter}", answer_after=2, talk_seconds=None)
+    three = ThreeWay(stand_in)
+    caller, leg_a, leg_b = three.caller, three.leg_a, three.leg_b
+    first, interpreter = three.first, three.interpreter
+    phone_a, phone_b, agent_b = three.phone_a, three.phone_b, three.agent_b
     app = stand_in.app_url
-    agent_b = requests.Session()
-    log_in(stand_in, stand_in.http, "sokha@example.org")
-    log_in(stand_in, agent_b, "malee@example.org")
-
-    stand_in.pace = 0.01
-    caller = stand_in.start_call(to=KHMER_LINE, press=["1"])
-    assert wait_for_offer(stand_in)["call_sid"] == caller.call.sid
-    assert stand_in.http.post(f"{app}/api/agents/me/offer/accept").status_code == 200
-    caller.wait_until(lambda call: bool(call.child_sids) and bool(phone_a.active))
-    leg_a = caller.call.child_sids[0]          # A's browser leg of the caller's <Dial>
-
-    added = stand_in.http.post(f"{app}/api/calls/{caller.call.sid}/interpreter",
-                               json={"agent_id": interpreter})
-    assert added.status_code == 200, added.text
-    until(lambda: len(in_room(stand_in, caller.call.sid)) == 3)
 
     # One conference, named by the caller's CallSid, with the caller, A's original
     # leg (A was never rung again) and B's call.
-    [leg_b] = [call.sid for call in stand_in.engine.calls.values()
-               if call.to == f"client:agent-{interpreter}"]
     assert in_room(stand_in, caller.call.sid) == {caller.call.sid, leg_a, leg_b}
     assert [call.sid for call in stand_in.engine.calls.values()
             if call.to == f"client:agent-{first}"] == [leg_a]
@@ -113,3 +131,19 @@ def test_an_interpreter_joins_a_three_way_conference_and_hang_ups_end_the_call(s
     assert events[-1][1]["how"] == "caller_hung_up"
     assert states[first] == ["available", "reserved", "on_call", "wrap_up"]
     assert states[interpreter] == ["available", "on_call", "wrap_up"]
+
+
+def test_when_the_agent_who_owns_the_call_leaves_nobody_is_left_alone_in_the_room(stand_in):
+    three = ThreeWay(stand_in)
+    assert stand_in.agent_hangup(f"agent-{three.first}")        # A leaves first
+    result = three.caller.result()
+    until(lambda: stand_in.engine.get(three.leg_b).finished)
+    assert result.outcome["kind"] == "bridged"
+    room = stand_in.engine.conferences.all()[0]
+    assert room.status == "completed" and room.call_sid_ending == three.leg_a
+    assert stand_in.engine.get(three.leg_b).ended_by == "app"    # put out with the room
+    assert three.states(stand_in) == ["wrap_up", "wrap_up"]
+    three.agent_b.close()
+    with stand_in.services.db.session() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == three.caller.call.sid))
+        assert call.ended_at is not None and call.outcome == "answered"
