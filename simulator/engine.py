@@ -22,6 +22,7 @@ from simulator.ids import call_sid
 from simulator.keypad import LiveKeypad, ScriptedKeypad
 from simulator.queues import QueueRegistry
 from simulator.recordings import RecordingStore
+from simulator.rest_log import RestLog
 from simulator.webhooks import DEFAULT_TIMEOUT, WebhookClient
 
 
@@ -67,6 +68,8 @@ class VoiceEngine:
         self.queues = queues or QueueRegistry()
         self.conferences = ConferenceRegistry()
         self.faults = faults or Faults()
+        # Every request the REST emulator answered (`rest.py`), for tests to inspect.
+        self.rest_log = RestLog()
         # Real seconds slept per simulated second of audio (SimulatedClock only):
         # 0 runs a five-minute hold at once; 0.01 gives other threads (tests acting
         # as agents) time to act while a caller waits.

@@ -48,6 +48,20 @@ class RecordingStore:
             self._items[recording.sid] = recording
         return recording
 
+    def add_media(self, *, account_sid: str, call_sid: str, wav: bytes, duration: int,
+                  mp3: bytes | None = None, channels: int = 1, source: str = "RecordVerb",
+                  at: float = 0.0, sid: str | None = None) -> StoredRecording:
+        """A recording whose files hold exactly these bytes, as if "Twilio" had made it:
+        seeds the emulator for download tests, including damaged media (the bytes are
+        served as they are). Without `mp3` the .mp3 media answers 404."""
+        sid = sid or self.new_sid()
+        (self.folder / f"{sid}.wav").write_bytes(wav)
+        if mp3 is not None:
+            (self.folder / f"{sid}.mp3").write_bytes(mp3)
+        return self.add(StoredRecording(
+            sid=sid, account_sid=account_sid, call_sid=call_sid, folder=self.folder,
+            duration=duration, channels=channels, source=source, created_at=at, start_time=at))
+
     def get(self, sid: str) -> StoredRecording | None:
         with self._lock:
             return self._items.get(sid)

@@ -21,6 +21,7 @@ from api.twilio.com. Responses validate against Twilio's OpenAPI description
   GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA}.json
 
 Every request needs HTTP Basic auth AccountSid:AuthToken (401, Twilio error 20003).
+Every request that reaches it is logged in `engine.rest_log` (`rest_log.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from simulator.call import LiveCall, Redirection
 from simulator.conferences import Conference, Participant
 from simulator.engine import VoiceEngine
 from simulator.recordings import StoredRecording
+from simulator.rest_log import RestRequest
 
 API = "/2010-04-01/Accounts/<account_sid>"
 LIVE_STATUSES = {"queued", "ringing", "in-progress"}
@@ -155,6 +157,12 @@ def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
         if account_sid != engine.account_sid:
             return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
         return None
+
+    @bp.after_request
+    def _log(response: Response) -> Response:
+        engine.rest_log.add(RestRequest(request.method, request.path,
+                                        request.form.to_dict(), response.status_code))
+        return response
 
     def now() -> float:
         return engine.clock.now()
@@ -302,9 +310,10 @@ def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
             return Response(status=204)
         if extension == "json":
             return jsonify(recording_resource(stored, media_base(), now()))
-        if extension == "mp3":
-            return send_file(stored.mp3_path, mimetype="audio/mpeg")
-        return send_file(stored.wav_path, mimetype="audio/x-wav")
+        path = stored.mp3_path if extension == "mp3" else stored.wav_path
+        if not path.exists():           # a recording added without its MP3 (`add_media`)
+            return missing()
+        return send_file(path, mimetype="audio/mpeg" if extension == "mp3" else "audio/x-wav")
 
     return bp
 

@@ -31,12 +31,13 @@ def engine(redis_client, clock, events) -> RoutingEngine:
 
 
 @pytest.fixture
-def twilio_rest():
-    from tests.call_routing.twilio_rest import RestRecorder
+def twilio_rest(tmp_path):
+    """Twilio's REST API: the stand-in's emulator over real HTTP, on a clock of its own
+    (see tests/twilio_emulator.py); `engine.rest_log` is what the app asked of it."""
+    from tests.twilio_emulator import served_emulator
 
-    recorder = RestRecorder().start()
-    yield recorder
-    recorder.stop()
+    with served_emulator(tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def settings(tmp_path, database_url, redis_url, twilio_rest):
     from tests.builders import make_environ
 
     return load_settings(make_environ(tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-                                      TWILIO_API_BASE=twilio_rest.url))
+                                      TWILIO_API_BASE=twilio_rest.media_base_url))
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The agents' JSON API and the bridge webhooks, through the Flask test client.
 
-Twilio's REST API is a real HTTP server (see twilio_rest.py); Redis and the
-database are real; time is simulated.
+Twilio's REST API is the stand-in's emulator over real HTTP (the `twilio_rest`
+fixture): each caller is a live call there, and tests assert on what the app asked
+of it (its request log). Redis and the database are real; time is simulated.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from call_routing.gateway import call_queue
 from call_routing.live import LIVE_CHANNEL
 from call_routing.service import routing_service
 from ivr.models import Call, Caller, CallEvent
+from simulator.call import LiveCall
 from tests.builders import create_staff_member, login_as, signed_post
 
 
@@ -56,14 +58,33 @@ def staff(db_session):
     return {"khmer": khmer, "thai": thai, "boss": boss}
 
 
-def a_call(services, n: int = 1, *, language: str = "km", consented: bool = True) -> str:
+def a_call(services, twilio_rest, n: int = 1, *, language: str = "km",
+           consented: bool = True) -> str:
+    """A caller on the line: their call in progress at "Twilio" (the emulator; it runs no
+    TwiML here, as the tests play Twilio's webhooks themselves) and in the database."""
+    number = caller_number(n)
+    twilio_rest.register(LiveCall(
+        sid=sid(n), account_sid=twilio_rest.account_sid, from_=number, to="+661800000102",
+        voice_url="http://localhost/twilio/voice/incoming", status="in-progress",
+        created_at=twilio_rest.clock.now(), answered_at=twilio_rest.clock.now()))
     with services.db.session() as session:
-        number = caller_number(n)
         caller = Caller(number_hmac=services.pii.link_key(number),
                         number_encrypted=services.pii.encrypt(number))
         session.add(Call(call_sid=sid(n), number_called="+661800000102", caller=caller,
                          language=language, consented_to_recording=consented))
     return sid(n)
+
+
+def updates_for(twilio_rest, call_sid: str) -> list[dict[str, str]]:
+    """The call updates (redirects, hang-ups) the emulator accepted, in order."""
+    return [item.form for item in twilio_rest.rest_log.requests("POST", f"/Calls/{call_sid}.json")
+            if item.status == 200]
+
+
+def calls_placed(twilio_rest) -> list[dict[str, str]]:
+    """The calls the app placed through the API (Calls create) that the emulator accepted."""
+    return [item.form for item in twilio_rest.rest_log.requests("POST", "/Calls.json")
+            if item.status == 201]
 
 
 def go_available(client, user):
@@ -84,9 +105,9 @@ def bridge_params(call_sid: str, **extra: str) -> dict[str, str]:
 
 
 def test_going_available_is_recorded_and_offered_calls_show_no_number(
-        client, services, staff, clock):
+        client, services, staff, clock, twilio_rest):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     queued = call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     assert queued.state == "reserved"
     clock.advance(3)
@@ -109,13 +130,13 @@ def test_going_available_is_recorded_and_offered_calls_show_no_number(
 
 def test_accept_bridges_the_caller_through_twilio_rest(client, services, staff, twilio_rest):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
 
     accepted = client.post("/api/agents/me/offer/accept")
     assert accepted.status_code == 200, accepted.json
     assert accepted.json["client_identity"] == f"agent-{staff['khmer'].id}"
-    assert twilio_rest.updates_for(call_sid) == [
+    assert updates_for(twilio_rest, call_sid) == [
         {"Url": "http://localhost/twilio/voice/bridge", "Method": "POST"}]
     assert call_queue(services).status(call_sid) is None     # left the wait loop
 
@@ -131,9 +152,9 @@ def test_accept_bridges_the_caller_through_twilio_rest(client, services, staff, 
         assert call.answered_at is not None and call.agent_id == staff["khmer"].id
 
 
-def test_no_recording_without_consent(client, services, staff):
+def test_no_recording_without_consent(client, services, staff, twilio_rest):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services, consented=False)
+    call_sid = a_call(services, twilio_rest, consented=False)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
     dial = twiml(signed_post(client, "/twilio/voice/bridge", bridge_params(call_sid))).find(
@@ -141,13 +162,14 @@ def test_no_recording_without_consent(client, services, staff):
     assert dial.get("record") is None and dial.get("recordingStatusCallback") is None
 
 
-def test_an_agent_answering_on_their_phone_is_dialled_by_number(client, services, staff):
+def test_an_agent_answering_on_their_phone_is_dialled_by_number(
+        client, services, staff, twilio_rest):
     with services.db.session() as session:
         user = session.get(StaffUser, staff["khmer"].id)
         user.answer_mode = "number"
         user.phone_encrypted = services.pii.encrypt("+66899999999")
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
     dial = twiml(signed_post(client, "/twilio/voice/bridge", bridge_params(call_sid))).find(
@@ -156,9 +178,9 @@ def test_an_agent_answering_on_their_phone_is_dialled_by_number(client, services
 
 
 def test_hang_up_after_talking_wraps_up_and_completes_the_timeline(
-        client, services, staff, clock):
+        client, services, staff, clock, twilio_rest):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
     clock.advance(120)
@@ -181,9 +203,10 @@ def test_hang_up_after_talking_wraps_up_and_completes_the_timeline(
     assert done.status_code == 200 and done.json["state"] == "available"
 
 
-def test_an_unanswered_bridge_sends_the_caller_back_to_the_front(client, services, staff):
+def test_an_unanswered_bridge_sends_the_caller_back_to_the_front(
+        client, services, staff, twilio_rest):
     go_available(client, staff["khmer"])
-    first, second = a_call(services, 1), a_call(services, 2)
+    first, second = a_call(services, twilio_rest, 1), a_call(services, twilio_rest, 2)
     call_queue(services).join(call_sid=first, language="km", dialect=None)
     call_queue(services).join(call_sid=second, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
@@ -198,19 +221,25 @@ def test_an_unanswered_bridge_sends_the_caller_back_to_the_front(client, service
         assert call.outcome is None and call.answered_at is None
 
 
+@pytest.mark.parametrize("failure", ["twilio_error_503", "call_unknown_404"])
 def test_a_twilio_failure_on_accept_keeps_the_caller_in_line(
-        client, services, staff, twilio_rest):
+        client, services, staff, twilio_rest, failure):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
-    twilio_rest.fail_next = 1
+    if failure == "twilio_error_503":
+        twilio_rest.faults.add("rest", "error", status=503, match=call_sid)
+    else:
+        twilio_rest.forget(call_sid)                      # "Twilio" no longer knows the call
     response = client.post("/api/agents/me/offer/accept")
     assert response.status_code == 502 and response.json["error"] == "twilio_failed"
+    assert [item.status for item in twilio_rest.rest_log.requests(
+        "POST", f"/Calls/{call_sid}.json")] == [503 if failure == "twilio_error_503" else 404]
     # the agent is free again and is offered the same caller once more
     assert client.get("/api/agents/me/offer").json["call_sid"] == call_sid
 
 
-def test_decline_and_errors_carry_stable_codes(client, services, staff):
+def test_decline_and_errors_carry_stable_codes(client, services, staff, twilio_rest):
     assert client.get("/api/agents/me/state").status_code == 401
     go_available(client, staff["khmer"])
     missing = client.post("/api/agents/me/offer/accept")
@@ -219,7 +248,7 @@ def test_decline_and_errors_carry_stable_codes(client, services, staff):
     assert bad.status_code == 400 and bad.json["error"] == "invalid_state"
     assert client.post("/api/agents/me/state", data="x").json["error"] == "bad_request"
 
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     busy = client.post("/api/agents/me/state", json={"state": "break", "reason": "lunch"})
     assert busy.status_code == 409 and busy.json["error"] == "agent_busy"
@@ -230,7 +259,7 @@ def test_decline_and_errors_carry_stable_codes(client, services, staff):
 
 def test_a_call_can_only_be_hung_up_by_its_agent(client, services, staff, twilio_rest):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
     login_as(client, staff["thai"])
@@ -238,7 +267,7 @@ def test_a_call_can_only_be_hung_up_by_its_agent(client, services, staff, twilio
     assert other.status_code == 403 and other.json["error"] == "not_your_call"
     login_as(client, staff["khmer"])
     assert client.post(f"/api/calls/{call_sid}/hangup").status_code == 200
-    assert twilio_rest.updates_for(call_sid)[-1] == {"Status": "completed"}
+    assert updates_for(twilio_rest, call_sid)[-1] == {"Status": "completed"}
     assert client.get("/api/agents/me/state").json["state"] == "wrap_up"
 
 
@@ -246,7 +275,7 @@ def test_cold_transfer_to_another_language(client, services, staff, twilio_rest)
     go_available(client, staff["thai"])
     client.post("/api/agents/me/state", json={"state": "break", "reason": "training"})
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
     login_as(client, staff["thai"])
@@ -254,7 +283,7 @@ def test_cold_transfer_to_another_language(client, services, staff, twilio_rest)
     login_as(client, staff["khmer"])
     moved = client.post(f"/api/calls/{call_sid}/transfer", json={"to_language": "th"})
     assert moved.status_code == 200, moved.json
-    assert twilio_rest.updates_for(call_sid)[-1]["Url"] == (
+    assert updates_for(twilio_rest, call_sid)[-1]["Url"] == (
         "http://localhost/twilio/voice/queue/wait?lang=th")
     login_as(client, staff["thai"])
     assert client.get("/api/agents/me/offer").json["call_sid"] == call_sid
@@ -263,16 +292,21 @@ def test_cold_transfer_to_another_language(client, services, staff, twilio_rest)
 def test_interpreter_conference(client, services, staff, twilio_rest):
     go_available(client, staff["thai"])
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None)
     client.post("/api/agents/me/offer/accept")
     added = client.post(f"/api/calls/{call_sid}/interpreter",
                         json={"agent_id": staff["thai"].id})
     assert added.status_code == 200, added.json
-    assert twilio_rest.updates_for(call_sid)[-1]["Url"] == (
+    assert updates_for(twilio_rest, call_sid)[-1]["Url"] == (
         "http://localhost/twilio/voice/bridge/conference")
-    dialled = sorted(form["To"] for form in twilio_rest.created())
+    # No <Dial> ran at "Twilio" here (the test plays its webhooks), so the app finds no
+    # live leg of the agent to move and dials both agents into the room instead.
+    assert len(twilio_rest.rest_log.requests("GET", "/Calls.json")) == 1
+    dialled = sorted(form["To"] for form in calls_placed(twilio_rest))
     assert dialled == sorted(f"client:agent-{staff[k].id}" for k in ("khmer", "thai"))
+    assert sorted(call.to for call in twilio_rest.calls.values()
+                  if call.direction == "outbound-api") == dialled
     root = twiml(signed_post(client, "/twilio/voice/bridge/conference",
                              bridge_params(call_sid)))
     assert root.find("./Dial/Conference").text == call_sid
@@ -294,12 +328,14 @@ def test_bridge_webhooks_need_a_twilio_signature(client):
     assert client.post("/twilio/voice/bridge", data={"CallSid": sid(1)}).status_code == 403
 
 
-def test_live_figures_and_events_for_supervisors(client, services, staff, clock, redis_client):
+def test_live_figures_and_events_for_supervisors(
+        client, services, staff, clock, redis_client, twilio_rest):
     subscriber = redis_client.pubsub(ignore_subscribe_messages=True)
     subscriber.subscribe(LIVE_CHANNEL)
     go_available(client, staff["khmer"])
     for n in (1, 2, 3):
-        call_queue(services).join(call_sid=a_call(services, n), language="km", dialect=None)
+        call_queue(services).join(call_sid=a_call(services, twilio_rest, n), language="km",
+                                  dialect=None)
     clock.advance(10)
     client.post("/api/agents/me/offer/accept")        # answered within 20 s
     clock.advance(30)
@@ -330,13 +366,14 @@ def test_live_figures_and_events_for_supervisors(client, services, staff, clock,
 
 def test_a_callback_request_is_accepted_without_bridging(client, services, staff, twilio_rest):
     go_available(client, staff["khmer"])
-    call_sid = a_call(services)
+    call_sid = a_call(services, twilio_rest)
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None, callback=True)
     offer = client.get("/api/agents/me/offer").json
     assert offer["callback"] is True
     accepted = client.post("/api/agents/me/offer/accept").json
     assert accepted["callback"] is True
-    assert twilio_rest.updates_for(call_sid) == []         # nobody on the line to move
+    calls_api = f"/Calls/{call_sid}.json"
+    assert twilio_rest.rest_log.requests(path_suffix=calls_api) == []  # nobody to move
     assert client.post(f"/api/calls/{call_sid}/hangup").status_code == 200
-    assert twilio_rest.updates_for(call_sid) == []
+    assert twilio_rest.rest_log.requests(path_suffix=calls_api) == []
     assert client.get("/api/agents/me/state").json["state"] == "wrap_up"

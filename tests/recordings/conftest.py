@@ -7,33 +7,45 @@ from pathlib import Path
 import pytest
 
 from helpline.settings import Settings, load_settings
-from tests.builders import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, make_environ
+from simulator.engine import VoiceEngine
+from simulator.recordings import StoredRecording
+from tests.builders import TEST_ACCOUNT_SID, make_environ
 from tests.recordings import media
-from tests.recordings.twilio_rest import FakeTwilioRecordings, Served
-
-
-@pytest.fixture(scope="session")
-def served_twilio() -> Iterator[tuple[FakeTwilioRecordings, Served]]:
-    fake = FakeTwilioRecordings(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
-    with Served(fake.app()) as served:
-        yield fake, served
+from tests.twilio_emulator import served_emulator
 
 
 @pytest.fixture
-def twilio_rest(served_twilio) -> FakeTwilioRecordings:
-    fake, _ = served_twilio
-    fake.media.clear()
-    fake.deleted.clear()
-    fake.downloads.clear()
-    fake.failures.clear()
-    return fake
+def twilio_rest(tmp_path: Path) -> Iterator[VoiceEngine]:
+    """Twilio's REST API: the stand-in's emulator over real HTTP (see tests/twilio_emulator.py)."""
+    with served_emulator(tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, redis_url: str, served_twilio) -> Settings:
-    _, served = served_twilio
+def settings(tmp_path: Path, database_url: str, redis_url: str,
+             twilio_rest: VoiceEngine) -> Settings:
     return load_settings(make_environ(tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-                                      TWILIO_API_BASE=served.url))
+                                      TWILIO_API_BASE=twilio_rest.media_base_url or ""))
+
+
+def hold_at_twilio(twilio_rest: VoiceEngine, call, audio: bytes, *, duration: int = 2,
+                   mp3: bytes | None = None) -> StoredRecording:
+    """A recording of `call` that "Twilio" holds, whose WAV media is exactly `audio`."""
+    return twilio_rest.recordings.add_media(account_sid=TEST_ACCOUNT_SID, call_sid=call.call_sid,
+                                            wav=audio, mp3=mp3, duration=duration,
+                                            at=twilio_rest.clock.now())
+
+
+def deleted_at_twilio(twilio_rest: VoiceEngine) -> list[str]:
+    """RecordingSids the emulator was asked to delete, and did, in order."""
+    return [item.path.rsplit("/", 1)[-1].removesuffix(".json")
+            for item in twilio_rest.rest_log.requests("DELETE", ".json")
+            if "/Recordings/" in item.path and item.status == 204]
+
+
+def media_answers(twilio_rest: VoiceEngine, sid: str) -> list[int]:
+    """What the emulator answered each download of this recording's media."""
+    return [item.status for item in twilio_rest.rest_log.requests("GET", f"/Recordings/{sid}.wav")]
 
 
 @pytest.fixture(scope="session")

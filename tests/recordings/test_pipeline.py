@@ -1,5 +1,5 @@
-"""The recording status webhook and the download job, over real HTTP to a Twilio-like
-REST endpoint, with a real Redis (rq) and a real database."""
+"""The recording status webhook and the download job, over real HTTP to the stand-in's
+REST emulator (`simulator.rest`), with a real Redis (rq) and a real database."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ from recordings.models import Recording
 from recordings.tickets import attach_call_recordings
 from tests.builders import signed_post
 from tests.recordings import media
-from tests.recordings.conftest import make_call, make_caller, new_sid
+from tests.recordings.conftest import (
+    deleted_at_twilio,
+    hold_at_twilio,
+    make_call,
+    make_caller,
+    media_answers,
+    new_sid,
+)
 
 STATUS_URL = "/twilio/recordings/status?kind=voicemail&lang=km"
 
@@ -69,9 +76,8 @@ def test_download_stores_verified_copy_then_deletes_at_twilio(
         app, client, services, redis_client, twilio_rest, voicemail_audio):
     with services.db.session() as session:
         call = make_call(session)
-    sid = new_sid("RE")
     data = voicemail_audio["mulaw"].read_bytes()
-    twilio_rest.media[sid] = data
+    sid = hold_at_twilio(twilio_rest, call, data).sid
     signed_post(client, STATUS_URL, callback(call, sid))
     run_jobs(app, redis_client, queues.RECORDINGS)
 
@@ -89,7 +95,8 @@ def test_download_stores_verified_copy_then_deletes_at_twilio(
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert recording.duration_seconds == pytest.approx(
             media.duration(voicemail_audio["mulaw"]), abs=0.01)
-    assert twilio_rest.deleted == [sid]
+    assert deleted_at_twilio(twilio_rest) == [sid]
+    assert twilio_rest.recordings.get(sid) is None
     transcribe_queue = Queue(queues.TRANSCRIPTION, connection=redis_client)
     assert transcribe_queue.job_ids == [f"transcribe-{recording.id}"]
 
@@ -114,8 +121,7 @@ def test_bad_media_fails_visibly_and_is_never_deleted_at_twilio(
         kind, code):
     with services.db.session() as session:
         call = make_call(session)
-    sid = new_sid("RE")
-    twilio_rest.media[sid] = _bad_media(tmp_path, voicemail_audio, kind)
+    sid = hold_at_twilio(twilio_rest, call, _bad_media(tmp_path, voicemail_audio, kind)).sid
     signed_post(client, STATUS_URL, callback(call, sid, duration="2"))
     run_jobs(app, redis_client, queues.RECORDINGS)
     with services.db.session() as session:
@@ -124,29 +130,31 @@ def test_bad_media_fails_visibly_and_is_never_deleted_at_twilio(
         assert recording.error.startswith(code)
         assert recording.storage_path is None
         assert recording.ticket_id is not None  # the caller's ticket still exists
-    assert twilio_rest.deleted == []
-    assert sid in twilio_rest.media
+    assert deleted_at_twilio(twilio_rest) == []
+    assert twilio_rest.recordings.get(sid) is not None
     assert not any(services.settings.recordings_dir.rglob("*.wav*"))
 
 
 def test_missing_at_twilio_is_permanent(app, client, services, redis_client, twilio_rest):
     with services.db.session() as session:
         call = make_call(session)
-    signed_post(client, STATUS_URL, callback(call, new_sid("RE")))
+    sid = new_sid("RE")                                # never made at "Twilio"
+    signed_post(client, STATUS_URL, callback(call, sid))
     run_jobs(app, redis_client, queues.RECORDINGS)
     with services.db.session() as session:
         recording = session.query(Recording).one()
         assert recording.status == "failed"
         assert recording.error.startswith(errors.NOT_FOUND_AT_TWILIO)
+    assert media_answers(twilio_rest, sid) == [404]
 
 
 def test_twilio_5xx_is_retried_then_succeeds(app, client, services, twilio_rest,
                                              voicemail_audio, redis_client):
     with services.db.session() as session:
         call = make_call(session)
-    sid = new_sid("RE")
-    twilio_rest.media[sid] = voicemail_audio["mulaw"].read_bytes()
-    twilio_rest.failures[sid] = [503, 500]
+    sid = hold_at_twilio(twilio_rest, call, voicemail_audio["mulaw"].read_bytes()).sid
+    twilio_rest.faults.add("rest", "error", status=503, match=sid)
+    twilio_rest.faults.add("rest", "error", status=500, match=sid)
     signed_post(client, STATUS_URL, callback(call, sid))
     with services.db.session() as session:
         recording_id = session.query(Recording).one().id
@@ -158,9 +166,10 @@ def test_twilio_5xx_is_retried_then_succeeds(app, client, services, twilio_rest,
                 recording = session.get(Recording, recording_id)
                 assert recording.status == "downloading"
                 assert recording.error.startswith("retrying: twilio_unavailable")
-        assert twilio_rest.deleted == []
+        assert deleted_at_twilio(twilio_rest) == []
         assert download_recording(recording_id) == "stored"
-    assert twilio_rest.deleted == [sid]
+    assert media_answers(twilio_rest, sid) == [503, 500, 200]
+    assert deleted_at_twilio(twilio_rest) == [sid]
     with services.db.session() as session:
         assert session.get(Recording, recording_id).attempts == 3
 
@@ -171,9 +180,8 @@ def test_retries_give_up_visibly(app, client, services, twilio_rest, voicemail_a
 
     with services.db.session() as session:
         call = make_call(session)
-    sid = new_sid("RE")
-    twilio_rest.media[sid] = voicemail_audio["mulaw"].read_bytes()
-    twilio_rest.failures[sid] = [502] * MAX_ATTEMPTS
+    sid = hold_at_twilio(twilio_rest, call, voicemail_audio["mulaw"].read_bytes()).sid
+    twilio_rest.faults.add("rest", "error", count=MAX_ATTEMPTS, status=502, match=sid)
     signed_post(client, STATUS_URL, callback(call, sid))
     with services.db.session() as session:
         recording_id = session.query(Recording).one().id
@@ -184,7 +192,9 @@ def test_retries_give_up_visibly(app, client, services, twilio_rest, voicemail_a
         assert download_recording(recording_id) == "failed"
     with services.db.session() as session:
         assert session.get(Recording, recording_id).error.startswith(errors.GAVE_UP)
-    assert twilio_rest.deleted == []
+    assert media_answers(twilio_rest, sid) == [502] * MAX_ATTEMPTS
+    assert deleted_at_twilio(twilio_rest) == []
+    assert twilio_rest.recordings.get(sid) is not None
 
 
 def test_voicemail_joins_the_callers_open_ticket(client, services, twilio_rest):

@@ -184,3 +184,35 @@ def test_rest_update_reaches_a_call_from_another_thread(sim):
     thread.join(5)
     assert response.status_code == 200 and call.finished
     assert sim.app.hits_to("/rescued")
+
+
+def test_added_media_is_served_byte_for_byte_and_without_mp3_that_is_404(sim):
+    stored = sim.engine.recordings.add_media(
+        account_sid=TEST_ACCOUNT_SID, call_sid="CA" + "3" * 32, wav=b"RIFF not really",
+        duration=2, at=sim.clock.now())
+    media = requests.get(api(sim, f"/Recordings/{stored.sid}.wav"), auth=AUTH, timeout=5)
+    assert (media.status_code, media.content) == (200, b"RIFF not really")
+    assert media.headers["Content-Type"].startswith("audio/x-wav")
+    assert requests.get(api(sim, f"/Recordings/{stored.sid}.mp3"), auth=AUTH,
+                        timeout=5).status_code == 404
+    body = requests.get(api(sim, f"/Recordings/{stored.sid}.json"), auth=AUTH, timeout=5).json()
+    assert (body["sid"], body["call_sid"], body["duration"]) == (
+        stored.sid, "CA" + "3" * 32, "2")
+
+
+def test_every_request_is_logged_with_its_form_and_answer(sim, recorded_call):
+    sim.engine.rest_log.clear()
+    url = api(sim, f"/Calls/{recorded_call.sid}.json")
+    sim.engine.faults.add("rest", "error", status=503)
+    requests.post(url, auth=AUTH, data={"Status": "completed"}, timeout=5)
+    requests.post(url, auth=AUTH, data={"Url": "http://x/y", "Method": "POST"}, timeout=5)
+    requests.get(url, timeout=5)
+    logged = sim.engine.rest_log.requests()
+    assert [(item.method, item.form, item.status) for item in logged] == [
+        ("POST", {"Status": "completed"}, 503),
+        ("POST", {"Url": "http://x/y", "Method": "POST"}, 400),    # the call has ended: 21220
+        ("GET", {}, 401)]
+    assert {item.path for item in logged} == {
+        f"/2010-04-01/Accounts/{TEST_ACCOUNT_SID}/Calls/{recorded_call.sid}.json"}
+    assert sim.engine.rest_log.requests("GET", "/Calls/x.json") == []
+    assert len(sim.engine.rest_log.requests("POST", f"/{recorded_call.sid}.json")) == 2

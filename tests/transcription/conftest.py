@@ -10,8 +10,7 @@ from tests.recordings import conftest as recordings_fixtures
 from tests.recordings import media
 from transcription.registry import ModelRegistry
 
-# The recordings tests' fixtures: the Twilio-like REST endpoint and real voicemail audio.
-served_twilio = recordings_fixtures.served_twilio
+# The recordings tests' fixtures: the stand-in's REST emulator and real voicemail audio.
 twilio_rest = recordings_fixtures.twilio_rest
 voicemail_audio = recordings_fixtures.voicemail_audio
 
@@ -19,11 +18,10 @@ KOREAN_CONFIG = Path(__file__).with_name("korean_config.yaml")
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, redis_url: str, served_twilio) -> Settings:
-    _, served = served_twilio
+def settings(tmp_path: Path, database_url: str, redis_url: str, twilio_rest) -> Settings:
     return load_settings(make_environ(
         tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
-        TWILIO_API_BASE=served.url, HELPLINE_CONFIG=str(KOREAN_CONFIG)))
+        TWILIO_API_BASE=twilio_rest.media_base_url, HELPLINE_CONFIG=str(KOREAN_CONFIG)))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,13 @@ from agent_console.models import Ticket
 from helpline import queues
 from recordings.models import Recording
 from tests.builders import signed_post
-from tests.recordings.conftest import make_call, make_caller, new_sid
+from tests.recordings.conftest import (
+    deleted_at_twilio,
+    hold_at_twilio,
+    make_call,
+    make_caller,
+    new_sid,
+)
 from tests.recordings.test_pipeline import callback, run_jobs
 from transcription.models import Transcript
 
@@ -17,12 +23,11 @@ pytestmark = pytest.mark.slow
 
 
 def leave_voicemail(client, services, twilio_rest, audio: bytes, *, language: str,
-                    number: str, replays: int = 1) -> str:
+                    number: str, replays: int = 1, mp3: bytes | None = None) -> str:
     with services.db.session() as session:
         call = make_call(session, language=language, number_called=number,
                          caller_id=make_caller(session).id)
-    sid = new_sid("RE")
-    twilio_rest.media[sid] = audio
+    sid = hold_at_twilio(twilio_rest, call, audio, mp3=mp3).sid
     for _ in range(replays):
         assert signed_post(client, f"/twilio/recordings/status?kind=voicemail&lang={language}",
                            callback(call, sid)).status_code == 204
@@ -59,13 +64,15 @@ def test_korean_voicemail_replayed_three_times_gives_one_transcript(
         assert transcript.real_time_factor > 0
         ticket = session.get(Ticket, recording.ticket_id)
         assert (ticket.language, ticket.source) == ("ko", "voicemail")
-    assert twilio_rest.deleted == [sid]
+    assert deleted_at_twilio(twilio_rest) == [sid]
+    assert twilio_rest.recordings.get(sid) is None
 
 
 def test_khmer_voicemail_waits_for_a_person(app, client, services, redis_client, twilio_rest,
                                             voicemail_audio):
-    leave_voicemail(client, services, twilio_rest, voicemail_audio["mp3"].read_bytes(),
-                    language="km", number="+661800000102")
+    leave_voicemail(client, services, twilio_rest, voicemail_audio["mulaw"].read_bytes(),
+                    mp3=voicemail_audio["mp3"].read_bytes(), language="km",
+                    number="+661800000102")
     run_jobs(app, redis_client, queues.RECORDINGS, queues.TRANSCRIPTION)
     with services.db.session() as session:
         transcript = session.query(Transcript).one()
