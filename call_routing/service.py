@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from call_routing import store
+from call_routing import callbacks, store
 from call_routing.engine import CallStatus, QueueChanged, RoutingEngine, Transition
 from call_routing.errors import (
     CALL_NOT_FOUND,
@@ -112,6 +112,7 @@ class RoutingService:
             store.mark_answered(session, offer.call_sid, agent_id=agent_id, at=self._now(),
                                 waited_seconds=waited)
         if offer.callback:
+            self._start_callback(offer.call_sid, agent_id, base_url)
             return offer.call_sid, True
         try:
             self.svc.twilio.calls(offer.call_sid).update(url=base_url + BRIDGE_PATH,
@@ -209,9 +210,7 @@ class RoutingService:
         for target, url in zip(targets, urls, strict=True):
             if target is None:
                 continue
-            to = (self.svc.pii.decrypt(target.phone_encrypted)
-                  if target.answer_mode == "number" and target.phone_encrypted
-                  else f"client:{client_identity(target.agent_id)}")
+            to = self._endpoint(target)
             try:
                 self.svc.twilio.calls.create(
                     to=to, from_=facts.number_called or "+10000000000",
@@ -220,6 +219,26 @@ class RoutingService:
                 log.warning("dialling agent %s into %s failed: %s", target.agent_id, call_sid,
                             type(exc).__name__)
         return {"call_sid": call_sid, "agent_id": first, "interpreter_id": interpreter_id}
+
+    def _endpoint(self, target: store.DialTarget) -> str:
+        """Where the agent answers: their browser, or their own phone (decrypted here only)."""
+        if target.answer_mode == "number" and target.phone_encrypted:
+            return self.svc.pii.decrypt(target.phone_encrypted)
+        return f"client:{client_identity(target.agent_id)}"
+
+    def _start_callback(self, call_sid: str, agent_id: int, base_url: str) -> None:
+        with self.svc.db.session() as session:
+            target = store.dial_target(session, agent_id)
+        try:
+            if target is None:
+                raise LookupError(f"agent {agent_id} has no dial target")
+            callbacks.start(self.svc, call_sid, agent_id, self._endpoint(target), base_url)
+        except Exception as exc:  # noqa: BLE001 - any failure: the request stays open
+            log.warning("starting callback %s failed: %s", call_sid, type(exc).__name__)
+            callbacks.finish(self.svc, call_sid, reached=False)
+            self.bridge_ended(call_sid, "callback_not_started")
+            raise RoutingError(TWILIO_FAILED, "the callback could not be started; it stays "
+                                              "on the callback list") from exc
 
     def _move_agent_leg(self, call_sid: str, url: str) -> bool:
         """Send the agent's leg of the caller's <Dial> (its live child call) to `url`."""

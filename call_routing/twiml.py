@@ -68,3 +68,14 @@ def hangup() -> str:
     response = VoiceResponse()
     response.hangup()
     return str(response)
+
+
+def callback_dial(number: str, *, caller_id: str | None, ring_seconds: int,
+                  action_url: str) -> str:
+    """The agent's leg of a callback: ring the caller from the helpline's number."""
+    response = VoiceResponse()
+    dial = Dial(caller_id=caller_id or None, timeout=ring_seconds, action=action_url,
+                method="POST")
+    dial.number(number)
+    response.append(dial)
+    return str(response)

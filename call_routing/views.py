@@ -15,7 +15,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from agent_console.auth import current_staff, init_login, roles_required
-from call_routing import store
+from call_routing import callback_views, store
 from call_routing import twiml as render
 from call_routing.errors import BAD_REQUEST, INVALID_STATE, NO_OFFER, RoutingError
 from call_routing.live import live_figures
@@ -26,12 +26,15 @@ from call_routing.service import (
     client_identity,
     routing_service,
 )
+from call_routing.urls import public_base_url
 from helpline.services import Services, services
 from helpline.twilio_auth import twilio_request
 
 log = logging.getLogger("helpline.routing")
 
 bp = Blueprint("call_routing", __name__)
+# Wired by create_app: the routing API and bridge webhooks, and the callback webhooks.
+blueprints = [bp, callback_views.bp]
 
 STAFF = ("agent", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
@@ -60,11 +63,7 @@ def _json() -> dict[str, Any]:
 
 
 def _base_url(svc: Services) -> str:
-    if svc.settings.public_base_url:
-        return svc.settings.public_base_url.rstrip("/")
-    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
-    return f"{proto}://{host}"
+    return public_base_url(svc)
 
 
 # ---------------------------------------------------------------- presence

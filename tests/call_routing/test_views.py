@@ -20,7 +20,7 @@ from agent_console.staff import hash_password
 from call_routing.gateway import call_queue
 from call_routing.live import LIVE_CHANNEL
 from call_routing.service import routing_service
-from ivr.models import Call, Caller, CallEvent
+from ivr.models import Call, CallbackRequest, Caller, CallEvent
 from simulator.call import LiveCall
 from tests.builders import create_staff_member, login_as, signed_post
 
@@ -364,16 +364,49 @@ def test_live_figures_and_events_for_supervisors(
         "on_call"}
 
 
-def test_a_callback_request_is_accepted_without_bridging(client, services, staff, twilio_rest):
+def test_a_callback_rings_the_agent_then_dials_the_caller(client, services, staff,
+                                                          twilio_rest):
     go_available(client, staff["khmer"])
     call_sid = a_call(services, twilio_rest)
+    number = caller_number(1)
+    with services.db.session() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+        session.add(CallbackRequest(call_id=call.id, caller_id=call.caller_id, language="km",
+                                    number_encrypted=services.pii.encrypt(number)))
     call_queue(services).join(call_sid=call_sid, language="km", dialect=None, callback=True)
     offer = client.get("/api/agents/me/offer").json
     assert offer["callback"] is True
     accepted = client.post("/api/agents/me/offer/accept").json
     assert accepted["callback"] is True
-    calls_api = f"/Calls/{call_sid}.json"
-    assert twilio_rest.rest_log.requests(path_suffix=calls_api) == []  # nobody to move
-    assert client.post(f"/api/calls/{call_sid}/hangup").status_code == 200
-    assert twilio_rest.rest_log.requests(path_suffix=calls_api) == []
+    # Nothing is done to the original call (nobody is on it) ...
+    assert twilio_rest.rest_log.requests(path_suffix=f"/Calls/{call_sid}.json") == []
+    # ... a new call rings the agent, from the number the caller had called.
+    [created] = twilio_rest.rest_log.requests(method="POST", path_suffix="/Calls.json")
+    assert created.form["To"] == f"client:agent-{staff['khmer'].id}"
+    assert created.form["From"] == "+661800000102"
+    assert created.form["Url"].endswith(f"/twilio/voice/callback/agent?call={call_sid}")
+    assert number.lstrip("+") not in str(created.form)
+
+    # The agent answers: their leg dials the caller (the number only in this TwiML).
+    agent_leg = signed_post(client, f"/twilio/voice/callback/agent?call={call_sid}",
+                            {"CallSid": "CA" + "9" * 32, "CallStatus": "in-progress"})
+    dial = ET.fromstring(agent_leg.data).find("./Dial")
+    assert dial.get("callerId") == "+661800000102"
+    assert dial.find("./Number").text == number
+    ended = signed_post(client, f"/twilio/voice/callback/ended?call={call_sid}",
+                        {"CallSid": "CA" + "9" * 32, "DialCallStatus": "completed"})
+    assert ET.fromstring(ended.data).find("./Hangup") is not None
+    with services.db.session() as session:
+        assert session.scalar(select(CallbackRequest.status)) == "done"
+    assert client.get("/api/agents/me/state").json["state"] == "wrap_up"
+
+
+def test_a_callback_without_a_stored_number_fails_clearly(client, services, staff,
+                                                          twilio_rest):
+    go_available(client, staff["khmer"])
+    call_sid = a_call(services, twilio_rest)
+    call_queue(services).join(call_sid=call_sid, language="km", dialect=None, callback=True)
+    response = client.post("/api/agents/me/offer/accept")
+    assert response.status_code >= 400 and response.json["error"] == "twilio_failed"
+    assert twilio_rest.rest_log.requests(method="POST", path_suffix="/Calls.json") == []
     assert client.get("/api/agents/me/state").json["state"] == "wrap_up"

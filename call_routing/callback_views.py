@@ -1,0 +1,73 @@
+"""Twilio webhooks of a callback: the agent's leg answers, then dials the caller."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+
+from call_routing import callbacks
+from call_routing import twiml as render
+from call_routing.service import routing_service
+from call_routing.urls import public_base_url
+from helpline.services import services
+from helpline.twilio_auth import twilio_request
+
+bp = Blueprint("callbacks", __name__)
+log = logging.getLogger(__name__)
+
+CALLER_RING_SECONDS = 30
+ANSWERED = {"completed", "answered"}
+AGENT_LEG_FAILED = {"busy", "no-answer", "failed", "canceled"}
+
+
+def _xml(twiml: str) -> Response:
+    return Response(twiml, mimetype="text/xml")
+
+
+@bp.post(callbacks.AGENT_LEG_PATH)
+@twilio_request
+def agent_answered() -> Response:
+    """The agent picked up: dial the caller from the number they called."""
+    svc = services()
+    call_sid = request.args.get("call", "")
+    try:
+        dial = callbacks.dial_for(svc, call_sid)
+    except Exception:  # noqa: BLE001 - Twilio routes never fail loudly
+        log.exception("callback %s could not be prepared", call_sid)
+        dial = None
+    if dial is None:
+        return _xml(render.hangup())
+    action = f"{public_base_url(svc)}{callbacks.ENDED_PATH}?call={call_sid}"
+    return _xml(render.callback_dial(dial.number, caller_id=dial.caller_id,
+                                     ring_seconds=CALLER_RING_SECONDS, action_url=action))
+
+
+@bp.post(callbacks.ENDED_PATH)
+@twilio_request
+def caller_leg_ended() -> Response:
+    """The caller's leg ended: reached (and talked) or not; the agent wraps up either way."""
+    svc = services()
+    call_sid = request.args.get("call", "")
+    reached = request.form.get("DialCallStatus", "") in ANSWERED
+    _settle(svc, call_sid, reached=reached, how="callback_completed" if reached
+            else "callback_unanswered")
+    return _xml(render.hangup())
+
+
+@bp.post(callbacks.AGENT_LEG_STATUS_PATH)
+@twilio_request
+def agent_leg_status() -> tuple[str, int]:
+    """The agent's own phone never answered: the request goes back on the list."""
+    if request.form.get("CallStatus", "") in AGENT_LEG_FAILED:
+        _settle(services(), request.args.get("call", ""), reached=False,
+                how="callback_agent_unanswered")
+    return "", 204
+
+
+def _settle(svc, call_sid: str, *, reached: bool, how: str) -> None:
+    try:
+        if callbacks.finish(svc, call_sid, reached=reached):
+            routing_service(svc).bridge_ended(call_sid, how)
+    except Exception:  # noqa: BLE001
+        log.exception("callback %s could not be settled", call_sid)
