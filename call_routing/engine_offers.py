@@ -1,0 +1,89 @@
+"""Offers to agents (accept, decline, expiry) and what happens when the agent's
+leg of an accepted offer does not answer."""
+
+from __future__ import annotations
+
+from call_routing.engine_routing import Router
+from call_routing.engine_values import SERVICE_LEVEL_SECONDS, Offer, QueueChanged, _s
+from call_routing.errors import NO_OFFER, OFFER_GONE, RoutingError
+
+
+class OffersMixin(Router):
+    # ------------------------------------------------------------------ offers
+
+    def offer_for(self, agent_id: int) -> Offer | None:
+        state, sid, deadline = self.redis.hmget(self.key("agent", agent_id), "state", "call",
+                                                "deadline")
+        if state is None or _s(state) != "reserved" or not sid:
+            return None
+        call = self.redis.hmget(self.key("call", _s(sid)), "language", "dialect",
+                                "first_joined_at", "urgent", "callback")
+        if call[0] is None:
+            return None
+        return Offer(agent_id, _s(sid), _s(call[0]), _s(call[1]) or None, float(_s(deadline)),
+                     float(_s(call[2])), urgent=call[3] == b"1", callback=call[4] == b"1")
+
+    def accept(self, agent_id: int, call_sid: str) -> float:
+        """The agent takes the offered call; returns how long the caller waited."""
+        now = self.clock.now()
+        result = self._run("accept", agent_id, call_sid, now, self._day(now),
+                           SERVICE_LEVEL_SECONDS, self.journal_limit)
+        if result[0] == "no_offer":
+            raise RoutingError(NO_OFFER, "this call is not being offered to you")
+        if result[0] != "ok":
+            raise RoutingError(OFFER_GONE, "the caller is no longer waiting")
+        self._transition(agent_id, "on_call", None, now, call_sid)
+        return float(result[1])
+
+    def decline(self, agent_id: int, call_sid: str) -> None:
+        """The agent turns the offer down: a break for them, the next agent for the caller."""
+        self._release(agent_id, call_sid, "declined")
+
+    def _release(self, agent_id: int, call_sid: str, why: str) -> bool:
+        now = self.clock.now()
+        result = self._run("release", agent_id, call_sid, now, why, self.journal_limit)
+        if result[0] == "no_offer":
+            if why == "declined":
+                raise RoutingError(NO_OFFER, "this call is not being offered to you")
+            return False
+        if result[0] != "ok":
+            return False
+        self._transition(agent_id, "break", why, now, call_sid)
+        call = self._waiting_call(call_sid)
+        if call is not None:
+            self._emit(QueueChanged(call.skill, now))
+            self.route_queue(call.skill)
+        return True
+
+    def expire_reservations(self) -> int:
+        """Offers past their deadline: the agent 'missed' it, the caller keeps their place."""
+        now = self.clock.now()
+        expired = 0
+        for member in self.redis.zrangebyscore(self.key("reservations"), "-inf", now):
+            agent_id = int(member)
+            sid = self.redis.hget(self.key("agent", agent_id), "call")
+            if sid and self._release(agent_id, _s(sid), "missed"):
+                expired += 1
+        return expired
+
+    # ------------------------------------------------------------------ bridge outcomes
+
+    def bridge_failed(self, call_sid: str, *, agent_missed: bool = True) -> int | None:
+        """The agent's leg did not answer: caller to the front, agent to a 'missed' break."""
+        now = self.clock.now()
+        call = self._waiting_call_score(call_sid, now)
+        result = self._run("bridge_failed", call_sid, now, self._day(now), call,
+                           SERVICE_LEVEL_SECONDS, self.journal_limit,
+                           "missed" if agent_missed else "available")
+        if result[0] != "ok":
+            return None
+        agent_id = int(result[2])
+        if agent_missed:
+            self._transition(agent_id, "break", "missed", now, call_sid)
+        else:
+            self._transition(agent_id, "available", "bridge_failed", now)
+        status = self.status(call_sid)
+        if status is not None:
+            self._emit(QueueChanged(status.skill, now))
+            self.route_queue(status.skill)
+        return agent_id
