@@ -16,7 +16,6 @@ from urllib.parse import urljoin
 
 from simulator import errors, twiml
 from simulator.call import (
-    Dequeued,
     Heard,
     HungUp,
     LiveCall,
@@ -29,11 +28,8 @@ if TYPE_CHECKING:
     from simulator.engine import VoiceEngine
 
 SAY_CHARACTERS_PER_SECOND = 15.0
-DEFAULT_PLAY_SECONDS = 5.0          # a <Play> whose file could not be measured
-DEFAULT_HOLD_SECONDS = 30.0         # Twilio's own hold music, when <Enqueue> has no waitUrl
 TWILIO_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 BEEP_SECONDS = 0.5
-EXTRA_LOOP_FOR_ZERO = 1000          # Twilio's loop="0": "repeat until the call ends"
 
 
 class ApplicationError(Exception):
@@ -218,7 +214,7 @@ class CallExecution:
 
     def run_verbs(self, verbs: list[twiml.Verb], base: str) -> Fetch | None:
         """Execute a document; the next document to fetch, or None when it ran out."""
-        from simulator import legs
+        from simulator import legs, prompt_verbs, queue_leg
 
         for verb in verbs:
             self.call.control.raise_pending()
@@ -228,15 +224,15 @@ class CallExecution:
                 continue        # Twilio ignores <Reject> once the call is answered
             self._answer()
             if isinstance(verb, twiml.Say | twiml.Play | twiml.Pause):
-                self.prompt(verb, base)
+                prompt_verbs.prompt(self, verb, base)
             elif isinstance(verb, twiml.Gather):
-                fetch = self.gather(verb, base)
+                fetch = prompt_verbs.gather(self, verb, base)
                 if fetch is not None:
                     return fetch
             elif isinstance(verb, twiml.Redirect):
                 return Fetch(resolve(base, verb.url), verb.method, "redirect")
             elif isinstance(verb, twiml.Enqueue):
-                fetch = self.enqueue(verb, base)
+                fetch = queue_leg.enqueue(self, verb, base)
                 if fetch is not None:
                     return fetch
             elif isinstance(verb, twiml.Leave):
@@ -296,125 +292,6 @@ class CallExecution:
         if hangs_up:
             raise HungUp("caller")
         return False
-
-    # --- verbs -----------------------------------------------------------------------
-
-    def prompt(self, verb: twiml.Prompt, base: str, keys: bool = False) -> bool:
-        """Say, Play or Pause; True if a key interrupted it (inside a <Gather>)."""
-        if isinstance(verb, twiml.Pause):
-            return self.wait(verb.length, keys)
-        loops = verb.loop or EXTRA_LOOP_FOR_ZERO
-        if isinstance(verb, twiml.Say):
-            seconds = max(len(verb.text) / SAY_CHARACTERS_PER_SECOND, 0.5)
-            heard = Heard("say", text=verb.text, language=verb.language, voice=verb.voice)
-        else:
-            if not verb.url:
-                self.call.heard.append(Heard("digits", text=verb.digits, at=self._since_start()))
-                return self.wait(0.5 * len(verb.digits or ""), keys)
-            url = resolve(base, verb.url)
-            measured, problem = (self.engine.media_duration(url) if self.engine.measure_audio
-                                 else (None, ""))
-            if problem:
-                self.notice(errors.PLAY_FETCH_FAILURE, problem, url)
-            seconds = measured if measured is not None else DEFAULT_PLAY_SECONDS
-            heard = Heard("play", audio_url=url)
-        heard.at = self._since_start()
-        heard.seconds = round(seconds * min(loops, 1000), 3)
-        self.call.heard.append(heard)
-        for _ in range(loops):
-            try:
-                if self.wait(seconds, keys):
-                    heard.interrupted = True
-                    return True
-            except (Redirected, HungUp, Dequeued):
-                heard.interrupted = True
-                raise
-        return False
-
-    def gather(self, verb: twiml.Gather, base: str) -> Fetch | None:
-        keypad = self.call.keypad
-        assert keypad is not None
-        for prompt in verb.prompts:
-            if keypad.has_keys() or self.prompt(prompt, base, keys=True):
-                break           # barge-in: a key stops the prompts
-        entry = keypad.collect(num_digits=verb.num_digits, finish_on_key=verb.finish_on_key,
-                               timeout=verb.timeout,
-                               wait=lambda seconds, keys: self.wait(seconds, keys))
-        if not entry.digits and not verb.action_on_empty_result:
-            return None         # no input: Twilio carries on with the next verb
-        extra = {"Digits": entry.digits}
-        if entry.finished_on_key:
-            extra["FinishedOnKey"] = entry.finished_on_key
-        return Fetch(resolve(base, verb.action or base), verb.method, "action", extra)
-
-    def enqueue(self, verb: twiml.Enqueue, base: str) -> Fetch | None:
-        call, queues = self.call, self.engine.queues
-        queue = queues.join(verb.queue_name, call)
-        call.queue_name = verb.queue_name
-        joined = self.clock.now()
-        wait_fetch = (Fetch(resolve(base, verb.wait_url), verb.wait_url_method, "wait")
-                      if verb.wait_url else None)
-        result = "error"
-        self.in_queue = True
-        try:
-            try:
-                next_wait = wait_fetch
-                while True:
-                    if next_wait is None:
-                        self.call.heard.append(Heard("play", audio_url=TWILIO_HOLD_MUSIC,
-                                                     seconds=DEFAULT_HOLD_SECONDS,
-                                                     at=self._since_start()))
-                        self.wait(DEFAULT_HOLD_SECONDS)
-                        continue
-                    position, size = queues.position(verb.queue_name, call)
-                    next_wait.extra = {
-                        "QueuePosition": str(position), "QueueSid": queue.sid,
-                        "QueueTime": str(int(self.clock.now() - joined)),
-                        "AvgQueueTime": str(queue.average_wait), "CurrentQueueSize": str(size)}
-                    before = self.clock.now()
-                    followed = self.run_verbs(self.fetch_document(next_wait), next_wait.url)
-                    if followed is not None:
-                        next_wait = followed
-                    else:
-                        next_wait = wait_fetch
-                    if self.clock.now() == before and self.engine.simulated:
-                        self.wait(1.0)   # an empty wait document must not spin
-            except LeaveQueue:
-                result = "leave"
-            except Dequeued as dequeued:
-                result = "bridged"
-                self._bridged_from_queue(dequeued)
-            except HungUp:
-                result = "hangup"
-                if verb.action:
-                    self.send_ignoring_answer(Fetch(
-                        resolve(base, verb.action), verb.method, "action",
-                        self._queue_result(result, queue.sid, joined)))
-                raise
-        finally:
-            self.in_queue = False
-            waited = self.clock.now() - joined
-            queues.leave(verb.queue_name, call, waited)
-            call.queue_seconds += waited
-            call.queue_name = None
-        if verb.action:
-            return Fetch(resolve(base, verb.action), verb.method, "action",
-                         self._queue_result(result, queue.sid, joined))
-        return None
-
-    def _queue_result(self, result: str, queue_sid: str, joined: float) -> dict[str, str]:
-        return {"QueueResult": result, "QueueSid": queue_sid,
-                "QueueTime": str(int(self.clock.now() - joined))}
-
-    def _bridged_from_queue(self, dequeued: Dequeued) -> None:
-        bridge, control = dequeued.bridge, self.call.control
-        self.call.bridged_to = f"call:{bridge.by_call_sid}"
-        while not bridge.ended.is_set():
-            with control.cond:
-                control.cond.wait_for(lambda: bridge.ended.is_set() or control.pending(),
-                                      timeout=0.5)
-            control.raise_pending()
-        self.call.bridged_seconds += bridge.seconds
 
 
 def resolve(base: str, url: str) -> str:
