@@ -58,10 +58,14 @@ def caller_leg_ended() -> Response:
 @bp.post(callbacks.AGENT_LEG_STATUS_PATH)
 @twilio_request
 def agent_leg_status() -> tuple[str, int]:
-    """The agent's own phone never answered: the request goes back on the list."""
-    if request.form.get("CallStatus", "") in AGENT_LEG_FAILED:
+    """The agent's leg is over. Normally the caller's leg settled the attempt already;
+    if the agent never answered, or that report was lost, the request goes back on the
+    list rather than being lost (a second call beats a forgotten one)."""
+    status = request.form.get("CallStatus", "")
+    if status in AGENT_LEG_FAILED or status == "completed":
         _settle(services(), request.args.get("call", ""), reached=False,
-                how="callback_agent_unanswered")
+                how="callback_agent_unanswered" if status != "completed"
+                else "callback_unconfirmed")
     return "", 204
 
 

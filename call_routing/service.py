@@ -25,6 +25,7 @@ from call_routing.errors import (
 )
 from call_routing.live import LIVE_CHANNEL, live_event
 from call_routing.policy import Rules
+from call_routing.reconcile import reconcile
 from helpline.services import Services
 
 log = logging.getLogger("helpline.routing")
@@ -270,7 +271,9 @@ class RoutingService:
     # ------------------------------------------------------------------ periodic
 
     def sweep(self) -> dict[str, int]:
-        return self.engine.sweep()
+        figures = self.engine.sweep()
+        figures["reconciled"] = reconcile(self)
+        return figures
 
 
 def routing_service(svc: Services) -> RoutingService:

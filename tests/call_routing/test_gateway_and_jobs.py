@@ -56,6 +56,7 @@ def test_the_sweep_job_ends_wrap_ups_and_expires_offers(services, db_session, cl
     routing.set_state(agent.id, "available")
     call_queue(services).join(call_sid="CA1", language="km", dialect=None)
     clock.advance(16)
-    assert jobs.sweep(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0}
+    assert jobs.sweep(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0,
+                                    "reconciled": 0}
     assert routing.engine.agent(agent.id)["reason"] == "missed"
     assert call_queue(services).status("CA1").position == 1
