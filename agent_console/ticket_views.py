@@ -123,12 +123,7 @@ def create_ticket():  # type: ignore[no-untyped-def]
 @bp.get("/console/tickets/<int:ticket_id>")
 @roles_required(*ANY_STAFF)
 def ticket(ticket_id: int):  # type: ignore[no-untyped-def]
-    db = services().db.scoped()
-    found = db.get(Ticket, ticket_id)
-    if found is None:
-        abort(404)
-    if not _may_open(found.language, found.assignee_id):
-        abort(403)
+    found = _ticket_this_staff_may_open(ticket_id)
     return _render_form(found, _input_from(found))
 
 
@@ -136,11 +131,7 @@ def ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 @roles_required(*ANY_STAFF)
 def update_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     db = services().db.scoped()
-    found = db.get(Ticket, ticket_id)
-    if found is None:
-        abort(404)
-    if not _may_open(found.language, found.assignee_id):
-        abort(403)
+    found = _ticket_this_staff_may_open(ticket_id)
     form = dict(request.form)
     form["language"] = found.language  # a case keeps its language; transfer it instead
     values = parse_ticket_form(form, languages=services().config.languages)
@@ -173,3 +164,13 @@ def _input_from(ticket: Ticket) -> TicketInput:
                        priority=ticket.priority, notes=ticket.notes or "",
                        employer=ticket.employer, recruitment_agency=ticket.recruitment_agency,
                        location=ticket.location)
+
+
+def _ticket_this_staff_may_open(ticket_id: int) -> Ticket:
+    """The ticket, or 404; 403 when it is outside the viewer's languages and not theirs."""
+    found = services().db.scoped().get(Ticket, ticket_id)
+    if found is None:
+        abort(404)
+    if not _may_open(found.language, found.assignee_id):
+        abort(403)
+    return found
