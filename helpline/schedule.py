@@ -15,6 +15,7 @@ from helpline.settings import SettingsError, load_settings
 PERIODIC_JOBS: tuple[tuple[str, str, int], ...] = (
     ("call_routing.jobs:sweep", queues.ROUTING, 5),
     ("recordings.jobs:purge_expired_audio", queues.MAINTENANCE, 3600),
+    ("recordings.recovery:recover_missed_recordings", queues.RECORDINGS, 3600),
 )
 
 log = logging.getLogger("helpline.scheduler")

@@ -17,8 +17,9 @@ from agent_console.auth import current_staff, init_login, roles_required
 from agent_console.models import AuditEntry
 from helpline.services import services
 from helpline.twilio_auth import twilio_request
-from recordings import domain, jobs, store, tickets
+from recordings import domain
 from recordings.access import can_hear_language
+from recordings.intake import take_in
 from recordings.models import Recording
 from recordings.serialise import recording_json
 
@@ -58,40 +59,7 @@ def recording_status() -> ResponseReturnValue:
 def _on_recording_callback(callback: domain.RecordingCallback, language_hint: str | None
                            ) -> None:
     svc = services()
-    session = svc.db.scoped()
-    call = store.find_call(session, callback.call_sid)
-    kind = domain.classify_kind(callback.channels, callback.requested_kind,
-                                call.outcome if call else None)
-    if not callback.completed:
-        store.record_callback(session, callback, kind=kind, call=call, status=jobs.FAILED,
-                              error=f"Twilio reported the recording {callback.status}")
-        session.commit()
-        return
-    recording, created = store.record_callback(session, callback, kind=kind, call=call)
-    if not created:
-        session.commit()
-        return
-    if recording.language is None and language_hint in svc.config.languages:
-        recording.language = language_hint
-    if kind == domain.VOICEMAIL:
-        too_short = callback.duration_seconds is not None and domain.is_too_short(
-            kind, callback.duration_seconds, svc.config.voicemail.min_length_seconds)
-        if not too_short:
-            tickets.ticket_for_voicemail(session, recording, call,
-                                         default_language=_default_language(svc, call))
-    else:
-        ticket = tickets.ticket_for_call(session, recording.call_id)
-        if ticket is not None:
-            recording.ticket_id = ticket.id
-    session.commit()
-    jobs.enqueue_download(svc, recording)
-
-
-def _default_language(svc, call) -> str:
-    number = svc.config.number(call.number_called) if call else None
-    if number is not None:
-        return number.fallback_language
-    return next(iter(svc.config.languages))
+    take_in(svc, svc.db.scoped(), callback, language_hint)
 
 
 # --- Staff API -----------------------------------------------------------------

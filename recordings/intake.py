@@ -1,0 +1,50 @@
+"""Taking in a recording Twilio holds: record it once, open or join its ticket, and
+hand the download to rq. Shared by the status webhook and by the hourly recovery of
+recordings whose webhook never arrived."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from helpline.services import Services
+from ivr.models import Call
+from recordings import domain, jobs, store, tickets
+
+
+def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
+            language_hint: str | None) -> bool:
+    """True when the recording was new (a download was enqueued). Commits `session`."""
+    call = store.find_call(session, callback.call_sid)
+    kind = domain.classify_kind(callback.channels, callback.requested_kind,
+                                call.outcome if call else None)
+    if not callback.completed:
+        store.record_callback(session, callback, kind=kind, call=call, status=jobs.FAILED,
+                              error=f"Twilio reported the recording {callback.status}")
+        session.commit()
+        return False
+    recording, created = store.record_callback(session, callback, kind=kind, call=call)
+    if not created:
+        session.commit()
+        return False
+    if recording.language is None and language_hint in svc.config.languages:
+        recording.language = language_hint
+    if kind == domain.VOICEMAIL:
+        too_short = callback.duration_seconds is not None and domain.is_too_short(
+            kind, callback.duration_seconds, svc.config.voicemail.min_length_seconds)
+        if not too_short:
+            tickets.ticket_for_voicemail(session, recording, call,
+                                         default_language=_default_language(svc, call))
+    else:
+        ticket = tickets.ticket_for_call(session, recording.call_id)
+        if ticket is not None:
+            recording.ticket_id = ticket.id
+    session.commit()
+    jobs.enqueue_download(svc, recording)
+    return True
+
+
+def _default_language(svc: Services, call: Call | None) -> str:
+    number = svc.config.number(call.number_called) if call else None
+    if number is not None:
+        return number.fallback_language
+    return next(iter(svc.config.languages))

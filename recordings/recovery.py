@@ -1,0 +1,45 @@
+"""Recovering recordings whose status callback never reached us.
+
+Twilio keeps a recording until we delete it, and we delete it only after a
+verified local copy, so a voicemail whose callback was lost (network, a deploy,
+a failing database) still sits at Twilio. Once an hour this job lists Twilio's
+recent recordings and takes in every completed one we have never heard of,
+exactly as the webhook would have.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from helpline.clock import as_datetime
+from helpline.services import Services
+from recordings import domain, store
+from recordings.intake import take_in
+from recordings.runtime import job_services
+
+LOOKBACK = timedelta(days=7)
+MAX_LISTED = 1000
+
+log = logging.getLogger("helpline.recordings")
+
+
+def recover_missed_recordings(svc: Services | None = None) -> int:
+    """Returns how many recordings were taken in. Ids only reach the download job."""
+    svc = svc or job_services()
+    since = as_datetime(svc.clock) - LOOKBACK
+    listed = svc.twilio.recordings.list(date_created_after=since, limit=MAX_LISTED)
+    recovered = 0
+    with svc.db.session() as session:
+        for item in listed:
+            if item.status != "completed" or store.find_by_sid(session, item.sid):
+                continue
+            callback = domain.RecordingCallback(
+                recording_sid=item.sid, call_sid=item.call_sid, status="completed",
+                duration_seconds=float(item.duration) if item.duration else None,
+                channels=int(item.channels or 1), source=item.source, requested_kind=None)
+            call = store.find_call(session, item.call_sid)
+            if take_in(svc, session, callback, call.language if call else None):
+                recovered += 1
+                log.warning("recording %s had no callback; recovered from Twilio", item.sid)
+    return recovered
