@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,10 +205,20 @@ def _instance_secret(path: Path, make) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
+        return _read_written_secret(path)
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _read_written_secret(path: Path, wait_seconds: float = 5.0) -> str:
+    """The secret another process has just created: it may not have written it yet."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        value = path.read_text().strip()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.01)
 
 
 def _new_token() -> str:

@@ -69,3 +69,15 @@ def test_cli_prints_one_line_and_exits_1_without_traceback(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "helpline: SECRET_KEY: is shorter than 16 characters — set a long random value, "
         "or unset it to generate one"]
+
+
+def test_processes_starting_together_agree_on_the_generated_secrets(tmp_path):
+    """`helpline run` starts web, worker and scheduler at once on a fresh checkout."""
+    script = ("from helpline.settings import load_settings; s = load_settings(); "
+              "print(s.secret_key, s.pii_key.hex(), s.twilio_auth_token)")
+    env = {"HELPLINE_INSTANCE_DIR": str(tmp_path / "instance"), "PATH": "/usr/bin:/bin"}
+    processes = [subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                                  stdout=subprocess.PIPE, cwd=Path(__file__).parents[2])
+                 for _ in range(6)]
+    outputs = {process.communicate(timeout=60)[0].strip() for process in processes}
+    assert len(outputs) == 1 and all(part for part in outputs.pop().split())
