@@ -9,9 +9,8 @@ from flask import Blueprint, Response, request
 from call_routing import callbacks
 from call_routing import twiml as render
 from call_routing.service import routing_service
-from call_routing.urls import public_base_url
 from helpline.services import services
-from helpline.twilio_auth import twilio_request
+from helpline.twilio_auth import public_base, twilio_request
 
 bp = Blueprint("callbacks", __name__)
 log = logging.getLogger(__name__)
@@ -38,7 +37,8 @@ def agent_answered() -> Response:
         dial = None
     if dial is None:
         return _xml(render.hangup())
-    action = f"{public_base_url(svc)}{callbacks.ENDED_PATH}?call={call_sid}"
+    base = public_base(request, svc.settings.public_base_url)
+    action = f"{base}{callbacks.ENDED_PATH}?call={call_sid}"
     return _xml(render.callback_dial(dial.number, caller_id=dial.caller_id,
                                      ring_seconds=CALLER_RING_SECONDS, action_url=action))
 

@@ -26,9 +26,8 @@ from call_routing.service import (
     client_identity,
     routing_service,
 )
-from call_routing.urls import public_base_url
 from helpline.services import Services, services
-from helpline.twilio_auth import twilio_request
+from helpline.twilio_auth import public_base, twilio_request
 
 log = logging.getLogger("helpline.routing")
 
@@ -63,7 +62,7 @@ def _json() -> dict[str, Any]:
 
 
 def _base_url(svc: Services) -> str:
-    return public_base_url(svc)
+    return public_base(request, svc.settings.public_base_url)
 
 
 # ---------------------------------------------------------------- presence

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from flask import Request, abort, request
 from twilio.request_validator import RequestValidator
@@ -18,17 +17,20 @@ from twilio.request_validator import RequestValidator
 from helpline.services import services
 
 
+def public_base(req: Request, public_base_url: str | None) -> str:
+    """The scheme, host (and any path prefix) Twilio reaches this app at: the base of
+    every URL handed to Twilio and of the URL it signs."""
+    if public_base_url:
+        return public_base_url.rstrip("/")
+    scheme = req.headers.get("X-Forwarded-Proto", req.scheme).split(",")[0].strip()
+    netloc = req.headers.get("X-Forwarded-Host", req.host).split(",")[0].strip()
+    return f"{scheme}://{netloc}"
+
+
 def public_url(req: Request, public_base_url: str | None) -> str:
     """The URL Twilio used to reach this request (what it signed)."""
-    if public_base_url:
-        base = urlsplit(public_base_url)
-        scheme, netloc, prefix = base.scheme, base.netloc, base.path.rstrip("/")
-    else:
-        scheme = req.headers.get("X-Forwarded-Proto", req.scheme).split(",")[0].strip()
-        netloc = req.headers.get("X-Forwarded-Host", req.host).split(",")[0].strip()
-        prefix = ""
     query = req.query_string.decode("latin-1")
-    return urlunsplit((scheme, netloc, prefix + req.path, query, ""))
+    return public_base(req, public_base_url) + req.path + (f"?{query}" if query else "")
 
 
 def is_valid_twilio_request(req: Request, auth_token: str, public_base_url: str | None) -> bool:

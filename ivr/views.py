@@ -17,7 +17,7 @@ from helpline.clock import as_datetime
 from helpline.config import HelplineConfig
 from helpline.pii import InvalidPhoneNumber, normalise_number
 from helpline.services import Services, services
-from helpline.twilio_auth import twilio_request
+from helpline.twilio_auth import public_base, twilio_request
 from ivr import domain, store
 from ivr.queueing import call_queue
 from ivr.steps import (
@@ -317,7 +317,7 @@ def _safe_default_language() -> str:
 
 def _twiml(decision: Decision) -> Response:
     svc = services()
-    base = _public_base(svc)
+    base = public_base(request, svc.settings.public_base_url)
     resolver = svc.extras["prompts"]
     line = _line(svc.config, _to())
 
@@ -332,14 +332,6 @@ def _twiml(decision: Decision) -> Response:
     xml = render(decision, resolve=resolve, url_for=url_for,
                  absolute=lambda path: path if path.startswith("http") else base + path)
     return Response(xml, mimetype="text/xml")
-
-
-def _public_base(svc: Services) -> str:
-    if svc.settings.public_base_url:
-        return svc.settings.public_base_url
-    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
-    return f"{proto}://{host}"
 
 
 def _last_resort_twiml(language: str) -> str:
