@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-# The vocabulary is re-exported: callers import the machine and its words from here.
-from ivr.steps import (  # noqa: F401
+from ivr.steps import (
     GATHER_TIMEOUT,
     CallerInput,
     ChooseLanguage,
@@ -32,7 +31,6 @@ from ivr.steps import (  # noqa: F401
     Line,
     LogEvent,
     Prompt,
-    QueueView,
     Record,
     Redirect,
     Route,

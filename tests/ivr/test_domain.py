@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.domain import (
+from ivr.domain import incoming, next_step, routing_language
+from ivr.steps import (
     CallerInput,
     ChooseLanguage,
     Context,
@@ -21,10 +22,7 @@ from ivr.domain import (
     Redirect,
     SaveCallback,
     SetOutcome,
-    incoming,
-    next_step,
     route,
-    routing_language,
 )
 
 MYANMAR = Line("+661800000101", ("my", "shn", "kac", "ksw", "mnw"), "my")
