@@ -34,7 +34,6 @@ class Stack:
     # One-off tasks (e.g. rendering prompts): stopped with the stack, may end by themselves.
     tasks: list[subprocess.Popen[bytes]] = field(default_factory=list)
     redis: EmbeddedRedis | None = None
-    stopping: bool = False
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.children[name] = subprocess.Popen(args, env=env)
@@ -43,7 +42,6 @@ class Stack:
         self.tasks.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL))
 
     def stop(self) -> None:
-        self.stopping = True
         for process in [*self.children.values(), *self.tasks]:
             if process.poll() is None:
                 process.terminate()

@@ -324,8 +324,6 @@ _HANDLERS = {
     "callback_entered": _on_callback_entered,
 }
 
-ROUTE_NAMES = tuple(_HANDLERS) + ("recording_status",)
-
 
 def apology(language: str) -> Decision:
     """What any failure sounds like: an apology, then a chance to leave a message."""

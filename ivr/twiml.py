@@ -72,5 +72,9 @@ def _render_prompt(parent: Any, step: Prompt, resolve: Callable[[Prompt], list[A
                        voice=say_voice(utterance.say_language))
 
 
-def empty_response() -> str:
-    return str(VoiceResponse())
+def last_resort(audio_url: str) -> str:
+    """When even prompt resolution fails: the apology audio by URL, then goodbye."""
+    response = VoiceResponse()
+    response.play(audio_url)
+    response.hangup()
+    return str(response)

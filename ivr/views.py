@@ -36,7 +36,7 @@ from ivr.steps import (
     SaveCallback,
     SetOutcome,
 )
-from ivr.twiml import empty_response, render
+from ivr.twiml import last_resort, render
 
 bp = Blueprint("ivr", __name__, url_prefix="/twilio")
 log = logging.getLogger(__name__)
@@ -178,7 +178,9 @@ def _spoken_apology(error: Exception):
         return _twiml(domain.apology(language))
     except Exception:  # noqa: BLE001
         log.exception("apology rendering failed")
-        return Response(_last_resort_twiml(language), mimetype="text/xml")
+        # The recorded (or cached) apology by URL alone: no resolver, no database.
+        audio = f"/prompts/audio/{language}/technical_problem.wav"
+        return Response(last_resort(audio), mimetype="text/xml")
 
 
 # ---------------------------------------------------------------- carrying out effects
@@ -332,16 +334,6 @@ def _twiml(decision: Decision) -> Response:
     xml = render(decision, resolve=resolve, url_for=url_for,
                  absolute=lambda path: path if path.startswith("http") else base + path)
     return Response(xml, mimetype="text/xml")
-
-
-def _last_resort_twiml(language: str) -> str:
-    """When even prompt resolution fails: the recorded apology by URL, then goodbye."""
-    from twilio.twiml.voice_response import VoiceResponse
-
-    response = VoiceResponse()
-    response.play(f"/prompts/audio/{language}/technical_problem.wav")
-    response.hangup()
-    return str(response) if response else empty_response()
 
 
 # ---------------------------------------------------------------- parsing helpers

@@ -175,3 +175,11 @@ def test_every_twilio_route_refuses_a_bad_signature(app, client):
                                headers={"X-Twilio-Signature": "bad"})
         assert response.status_code == 403, path
         assert client.post(path, data={"CallSid": sid()}).status_code == 403, path
+
+
+def test_when_even_prompts_fail_the_caller_hears_the_recorded_apology(client, services):
+    """Never Twilio's "application error": the last resort needs no resolver or database."""
+    services.extras.pop("prompts")
+    root = twiml(voice(client, "/twilio/voice/main?lang=km&tries=0", Digits="1"))
+    assert [el.tag for el in root] == ["Play", "Hangup"]
+    assert root.find("./Play").text == "/prompts/audio/km/technical_problem.wav"
