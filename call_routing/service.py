@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,11 +45,11 @@ def client_identity(agent_id: int) -> str:
 
 def build_engine(svc: Services, listener: Any = None) -> RoutingEngine:
     config = svc.config
-    rules = config.routing
     return RoutingEngine(
         svc.require_redis(),
-        rules=Rules(rules.proficiency_threshold, rules.widen_proficiency_after_seconds,
-                    rules.widened_proficiency_threshold, rules.widen_dialect_after_seconds),
+        # The policy keeps its own copy of the rules so it never imports the config
+        # loader; same field names, so a new rule cannot be passed in the wrong place.
+        rules=Rules(**asdict(config.routing)),
         dialect_parents={code: lang.parent for code, lang in config.languages.items()
                          if lang.parent},
         languages=tuple(config.languages),
