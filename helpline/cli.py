@@ -28,11 +28,13 @@ def cli() -> None:
 @cli.command()
 @click.option("--port", type=int, default=None, help="Web port (default $PORT or 5000).")
 @click.option("--no-seed", is_flag=True, help="Do not create demo staff in an empty database.")
-def run(port: int | None, no_seed: bool) -> None:
-    """The whole local stack in the foreground: Redis, web, worker, scheduler."""
+@click.option("--stand-in-port", type=int, default=None,
+              help="Port of the local Twilio stand-in (default 5050, or a free one).")
+def run(port: int | None, no_seed: bool, stand_in_port: int | None) -> None:
+    """The whole local stack in the foreground: Redis, web, workers, scheduler."""
     from helpline.runner import run_stack
 
-    sys.exit(run_stack(port=port, seed=not no_seed))
+    sys.exit(run_stack(port=port, seed=not no_seed, stand_in_port=stand_in_port))
 
 
 @cli.command()

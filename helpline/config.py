@@ -97,6 +97,20 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Reliability:
+    """How quickly the helpline notices and repairs work that fell through a fault."""
+
+    # Re-enqueue every recording whose next step has no live job this often.
+    intake_sweep_seconds: int = 30
+    # A running job renews its lease; a started job whose lease lapsed was abandoned.
+    job_lease_seconds: int = 15
+    # Ask Twilio for recordings whose status callback never reached us this often.
+    recovery_sweep_seconds: int = 60
+    # Machine transcription is tried this many times before people take over.
+    max_transcription_attempts: int = 3
+
+
+@dataclass(frozen=True)
 class HelplineConfig:
     languages: Mapping[str, Language]
     numbers: tuple[Number, ...]
@@ -105,6 +119,7 @@ class HelplineConfig:
     main_menu: tuple[MenuOption, ...] = ()
     voicemail: Voicemail = field(default_factory=Voicemail)
     retention: Retention = field(default_factory=Retention)
+    reliability: Reliability = field(default_factory=Reliability)
     default_number: str | None = None
 
     def number(self, e164: str) -> Number | None:
@@ -157,6 +172,7 @@ def parse_config(raw: object) -> HelplineConfig:
     routing = _parse_section(raw, "routing", RoutingRules, problems)
     voicemail = _parse_section(raw, "voicemail", Voicemail, problems)
     retention = _parse_section(raw, "retention", Retention, problems)
+    reliability = _parse_section(raw, "reliability", Reliability, problems)
     default_number = raw.get("default_number")
     if default_number is not None and not any(n.number == default_number for n in numbers):
         problems.append(f"default_number: {default_number!r} is not one of the numbers")
@@ -168,6 +184,7 @@ def parse_config(raw: object) -> HelplineConfig:
     return HelplineConfig(
         languages=languages, numbers=tuple(numbers), queue=queue, routing=routing,
         main_menu=tuple(main_menu), voicemail=voicemail, retention=retention,
+        reliability=reliability,
         default_number=default_number,
     )
 

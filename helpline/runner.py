@@ -1,9 +1,11 @@
 """`helpline run`: the whole local stack as one foreground process group.
 
 Starts an embedded Redis (unless `REDIS_URL` is set), the local Twilio stand-in
-(unless real Twilio credentials are set), the web server, an rq worker and the
-scheduler; migrates and seeds the database first. Ctrl-C (or SIGTERM) stops every
-child and waits for it, so nothing is left behind.
+(unless real Twilio credentials are set), the web server, a recordings worker, a
+transcriber and the scheduler; migrates and seeds the database first. A child that
+exits is restarted with backoff (and the stack says so) — one crash never stops the
+helpline. Ctrl-C (or SIGTERM) stops every child and waits for it, so nothing is left
+behind.
 """
 
 from __future__ import annotations
@@ -18,35 +20,76 @@ from dataclasses import dataclass, field
 
 import requests
 
-from helpline import migrate
+from helpline import migrate, queues
+from helpline.backoff import Backoff
 from helpline.db import Database
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from helpline.embedded_redis import EmbeddedRedis, free_port
 from helpline.settings import load_settings
 
 SIMULATOR_PORT = 5050
+WORKER_QUEUES = ",".join((queues.RECORDINGS, queues.MAINTENANCE))
 STOP_GRACE_SECONDS = 10
 
 
 @dataclass
+class Child:
+    """A process of the stack and how to start it again."""
+
+    args: list[str]
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    restarts: int = 0
+    backoff: Backoff = field(default_factory=Backoff)
+
+    def spawn(self) -> None:
+        self.process = subprocess.Popen(self.args, env=self.env)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+
+@dataclass
 class Stack:
-    children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    children: dict[str, Child] = field(default_factory=dict)
     # One-off tasks (e.g. rendering prompts): stopped with the stack, may end by themselves.
     tasks: list[subprocess.Popen[bytes]] = field(default_factory=list)
     redis: EmbeddedRedis | None = None
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        self.children[name] = subprocess.Popen(args, env=env)
+        self.children[name] = child = Child(args, env)
+        child.spawn()
 
     def start_task(self, args: list[str], env: dict[str, str]) -> None:
         self.tasks.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL))
 
+    def supervise(self) -> list[str]:
+        """Restarts children that exited, with backoff; returns what it said."""
+        said = []
+        now = time.monotonic()
+        for name, child in self.children.items():
+            process = child.process
+            if child.restart_at is None and process is not None and process.poll() is not None:
+                if now - child.started_at > child.backoff.healthy_after:
+                    child.backoff.reset()
+                delay = child.backoff.next()
+                child.restart_at = now + delay
+                said.append(f"helpline run: {name} exited with code {process.returncode}; "
+                            f"restarting in {delay:.0f} s")
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.spawn()
+                child.restarts += 1
+                said.append(f"helpline run: {name} restarted")
+        return said
+
     def stop(self) -> None:
-        for process in [*self.children.values(), *self.tasks]:
+        processes = [c.process for c in self.children.values() if c.process is not None]
+        for process in [*processes, *self.tasks]:
             if process.poll() is None:
                 process.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for process in [*self.children.values(), *self.tasks]:
+        for process in [*processes, *self.tasks]:
             try:
                 process.wait(max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
@@ -56,13 +99,14 @@ class Stack:
             self.redis.stop()
 
     def first_exited(self) -> str | None:
-        for name, process in self.children.items():
-            if process.poll() is not None:
+        for name, child in self.children.items():
+            if child.process is not None and child.process.poll() is not None:
                 return name
         return None
 
 
-def run_stack(port: int | None = None, seed: bool = True) -> int:
+def run_stack(port: int | None = None, seed: bool = True,
+              stand_in_port: int | None = None) -> int:
     settings = load_settings()
     port = port or settings.port
     env = dict(os.environ)
@@ -85,7 +129,7 @@ def run_stack(port: int | None = None, seed: bool = True) -> int:
 
         local_twilio = (settings.twilio_api_base is None and not os.environ.get(
             "TWILIO_AUTH_TOKEN") and importlib.util.find_spec("simulator.server") is not None)
-        simulator_port = _port_or_free(SIMULATOR_PORT)
+        simulator_port = stand_in_port or _port_or_free(SIMULATOR_PORT)
         if local_twilio:
             env["TWILIO_API_BASE"] = f"http://127.0.0.1:{simulator_port}"
             env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
@@ -97,19 +141,21 @@ def run_stack(port: int | None = None, seed: bool = True) -> int:
                             "--workers", "2", "--worker-class", "gthread", "--threads", "8",
                             "--timeout", "120", "--graceful-timeout", "5",
                             "helpline.wsgi:app"], env)
-        stack.start("worker", [sys.executable, "-m", "helpline.cli", "worker"], env)
-        stack.start("scheduler", [sys.executable, "-m", "helpline.cli", "scheduler"], env)
+        # As in the Procfile: recordings never wait behind transcription, and the
+        # speech model lives only in the transcriber.
+        cli = [sys.executable, "-m", "helpline.cli"]
+        stack.start("worker", [*cli, "worker", "--queues", WORKER_QUEUES], env)
+        stack.start("transcriber", [*cli, "worker", "--queues", queues.TRANSCRIPTION,
+                                    "--simple"], env)
+        stack.start("scheduler", [*cli, "scheduler"], env)
         # Render prompt audio ahead of the first caller (cached; quick when nothing changed).
-        stack.start_task([sys.executable, "-m", "helpline.cli", "prompts", "render"], env)
+        stack.start_task([*cli, "prompts", "render"], env)
 
         _wait_healthy(port, stack)
         _announce(port, created, simulator_port if local_twilio else None)
         while True:
-            exited = stack.first_exited()
-            if exited is not None:
-                print(f"helpline run: {exited} stopped unexpectedly; stopping the stack",
-                      file=sys.stderr)
-                return 1
+            for line in stack.supervise():
+                print(line, file=sys.stderr, flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nhelpline run: stopping…", file=sys.stderr)
@@ -135,8 +181,8 @@ def _wait_healthy(port: int, stack: Stack, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     url = f"http://127.0.0.1:{port}/healthz"
     while time.monotonic() < deadline:
-        if stack.first_exited() is not None:
-            return
+        for line in stack.supervise():
+            print(line, file=sys.stderr, flush=True)
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return

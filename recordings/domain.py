@@ -29,6 +29,19 @@ DURATION_TOLERANCE_SECONDS = 1.0
 DURATION_TOLERANCE_RATIO = 0.05
 
 
+# The steps of the durable intake (`Recording.next_step`), and rq's job for each.
+DOWNLOAD = "download"
+TRANSCRIBE = "transcribe"
+
+
+def job_id_for(step: str, recording_id: int, recording_sid: str, requeues: int = 0) -> str:
+    """The deterministic id of the job carrying out `step`; a replayed callback or a
+    second scheduler computes the same one, and a re-queue after a fault gets a new one
+    so rq's stale records of the lost job can never touch it."""
+    base = f"download-{recording_sid}" if step == DOWNLOAD else f"transcribe-{recording_id}"
+    return base if requeues == 0 else f"{base}-r{requeues}"
+
+
 class InvalidCallback(ValueError):
     """The callback is missing a field we cannot work without."""
 

@@ -1,14 +1,23 @@
-"""Taking in a recording Twilio holds: record it once, open or join its ticket, and
-hand the download to rq. Shared by the status webhook and by the hourly recovery of
-recordings whose webhook never arrived."""
+"""Taking in a recording Twilio holds: record it once with its next step (download),
+open or join its ticket, and hand the download to rq. Shared by the status webhook
+and by the recovery of recordings whose webhook never arrived.
+
+The row and its next step commit together before anything is queued: if the queue is
+down, the intake sweep finds the step without a job and queues it when Redis is back.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
+from helpline.db import utcnow
 from helpline.services import Services
 from ivr.models import Call
 from recordings import domain, jobs, store, tickets
+
+log = logging.getLogger("helpline.recordings")
 
 
 def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
@@ -28,6 +37,9 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
         return False
     if recording.language is None and language_hint in svc.config.languages:
         recording.language = language_hint
+    recording.next_step, recording.next_step_at = domain.DOWNLOAD, utcnow()
+    recording.job_id = domain.job_id_for(domain.DOWNLOAD, recording.id,
+                                         recording.recording_sid)
     if kind == domain.VOICEMAIL:
         too_short = callback.duration_seconds is not None and domain.is_too_short(
             kind, callback.duration_seconds, svc.config.voicemail.min_length_seconds)
@@ -39,7 +51,11 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
         if ticket is not None:
             recording.ticket_id = ticket.id
     session.commit()
-    jobs.enqueue_download(svc, recording)
+    try:
+        jobs.enqueue_download(svc, recording)
+    except Exception as exc:  # noqa: BLE001 - the step is recorded; the sweep queues it
+        log.warning("recording %s recorded, its download not queued yet (%s)",
+                    recording.id, type(exc).__name__)
     return True
 
 

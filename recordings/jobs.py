@@ -17,6 +17,7 @@ from rq import Retry
 from agent_console.models import AuditEntry
 from helpline import queues
 from helpline.db import utcnow
+from helpline.leases import current_job_id, job_lease
 from recordings import audio, domain, errors, storage, store, twilio_media
 from recordings.errors import RecordingError
 from recordings.models import Recording
@@ -35,25 +36,43 @@ class RetryLater(Exception):
     """Raised so rq retries the job with backoff (network error or Twilio 5xx)."""
 
 
+DOWNLOAD_JOB_TIMEOUT = 600
+
+
 def enqueue_download(services: Any, recording: Recording) -> Any:
     return services.queue(queues.RECORDINGS).enqueue(
         download_recording, recording.id,
-        job_id=f"download-{recording.recording_sid}",
+        job_id=recording.job_id or domain.job_id_for(domain.DOWNLOAD, recording.id,
+                                                     recording.recording_sid),
         retry=Retry(max=len(domain.RETRY_INTERVALS), interval=list(domain.RETRY_INTERVALS)),
-        job_timeout=600,
+        job_timeout=DOWNLOAD_JOB_TIMEOUT,
     )
 
 
 def download_recording(recording_id: int) -> str:
     """Fetch, verify, store, then delete at Twilio. Returns the recording's final status."""
     svc = job_services()
+    with job_lease(svc.redis, current_job_id(), svc.config.reliability.job_lease_seconds):
+        return _download(svc, recording_id)
+
+
+def _download(svc: Any, recording_id: int) -> str:
     with svc.db.session() as session:
         recording = session.get(Recording, recording_id)
         if recording is None:
             return "missing"
         if recording.status in (FAILED, PURGED) or (
                 recording.status in HELD and recording.deleted_at_twilio_at is not None):
+            if recording.next_step == domain.DOWNLOAD:
+                recording.next_step = None
             return recording.status
+        if recording.attempts >= domain.MAX_ATTEMPTS and recording.status not in HELD:
+            # Started this often and never finished: its workers keep dying on it.
+            recording.status, recording.next_step = FAILED, None
+            recording.error = (f"{errors.GAVE_UP}: the download was interrupted "
+                               f"{recording.attempts} times")
+            log.warning("recording %s: %s", recording_id, recording.error)
+            return FAILED
         recording.attempts += 1
         if recording.status not in HELD:
             recording.status = "downloading"
@@ -76,6 +95,8 @@ def download_recording(recording_id: int) -> str:
     with svc.db.session() as session:
         recording = session.get(Recording, recording_id)
         assert recording is not None, "a stored recording's row is never deleted"
+        if recording.next_step == domain.DOWNLOAD:   # stored but too short to transcribe
+            recording.next_step = None
         recording.deleted_at_twilio_at = utcnow()
         recording.error = None
         log.info("recording %s stored and deleted at Twilio", recording_id)
@@ -104,6 +125,12 @@ def _download_and_store(svc: Any, recording_id: int, sid: str, reported: float |
     with svc.db.session() as session:
         recording = session.get(Recording, recording_id)
         recording.status = TOO_SHORT if too_short else STORED
+        if not too_short:
+            # Stored and owed a transcript, in one commit: nothing falls between them.
+            recording.next_step, recording.next_step_at = domain.TRANSCRIBE, utcnow()
+            recording.job_id = domain.job_id_for(domain.TRANSCRIBE, recording.id,
+                                                 recording.recording_sid)
+        job_id = recording.job_id
         recording.storage_path = str(final)
         recording.size_bytes = staged.size_bytes
         recording.checksum_sha256 = staged.checksum_sha256
@@ -114,7 +141,11 @@ def _download_and_store(svc: Any, recording_id: int, sid: str, reported: float |
     if not too_short:
         from transcription.jobs import enqueue_transcription
 
-        enqueue_transcription(svc, recording_id)
+        try:
+            enqueue_transcription(svc, recording_id, job_id)
+        except Exception as exc:  # noqa: BLE001 - the step is recorded; the sweep queues it
+            log.warning("recording %s stored, its transcription not queued yet (%s)",
+                        recording_id, type(exc).__name__)
 
 
 def _handle_failure(svc: Any, recording_id: int, exc: RecordingError, attempts: int) -> str:
@@ -128,6 +159,7 @@ def _handle_failure(svc: Any, recording_id: int, exc: RecordingError, attempts: 
             if recording.status not in HELD:
                 # Nothing verified is held: Twilio keeps its copy; staff see why.
                 recording.status = FAILED
+                recording.next_step = None
             log.warning("recording %s: %s", recording_id, message)
             return recording.status
         recording.error = f"retrying: {exc}"

@@ -11,6 +11,9 @@ from helpline.db import Base, UTCDateTime, utcnow
 
 # received → downloading → stored → (deleted at Twilio recorded separately) ; failed ; purged
 RECORDING_STATUSES = ("received", "downloading", "stored", "failed", "too_short", "purged")
+# What must still happen to it (NULL: nothing). Written in the same transaction as the
+# state it follows from, so the intake sweep can always finish what a fault interrupted.
+NEXT_STEPS = ("download", "transcribe")
 
 
 class Recording(Base):
@@ -34,3 +37,10 @@ class Recording(Base):
     stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at_twilio_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_step: Mapped[str | None] = mapped_column(String(16), index=True)
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The rq job that carries out next_step; a new id each time the sweep re-queues it.
+    job_id: Mapped[str | None] = mapped_column(String(96))
+    requeues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transcription_attempts: Mapped[int] = mapped_column(Integer, default=0,
+                                                        server_default="0")

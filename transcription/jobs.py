@@ -2,6 +2,11 @@
 
 Idempotent per (recording, channel) — the database's unique constraint — so a
 replayed callback or a retried job never yields a second transcript.
+
+A job that raises is retried with backoff; a job whose worker dies holds no lease
+any more and the intake sweep queues it again. Each start is counted: after
+`reliability.max_transcription_attempts` the machine gives up and the voicemail goes
+to the human-transcription queue with the reason — never left silently "stored".
 """
 
 from __future__ import annotations
@@ -10,11 +15,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from rq import Retry
 from sqlalchemy.exc import IntegrityError
 
 from helpline import queues
 from helpline.db import utcnow
+from helpline.leases import current_job_id, job_lease
 from recordings import audio, domain
+from recordings.domain import TRANSCRIBE
 from recordings.errors import AudioError
 from recordings.models import Recording
 from recordings.runtime import job_services
@@ -34,15 +42,29 @@ def registry_for(services: Any) -> ModelRegistry:
     return registry  # type: ignore[no-any-return]
 
 
-def enqueue_transcription(services: Any, recording_id: int) -> Any:
+# A three-minute voicemail decodes in about two minutes of CPU; far past that, the
+# job is stuck and rq stops it so the retry (or people) can take over.
+TRANSCRIPTION_JOB_TIMEOUT = 900
+RETRY_INTERVALS = (30, 120)
+
+
+def enqueue_transcription(services: Any, recording_id: int, job_id: str | None = None) -> Any:
     return services.queue(queues.TRANSCRIPTION).enqueue(
-        transcribe_recording, recording_id, job_id=f"transcribe-{recording_id}",
-        job_timeout=1800)
+        transcribe_recording, recording_id, job_id=job_id or f"transcribe-{recording_id}",
+        retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
+        job_timeout=TRANSCRIPTION_JOB_TIMEOUT)
 
 
 def transcribe_recording(recording_id: int) -> dict[str, str]:
     """Returns {channel: status} for what this run stored."""
     svc = job_services()
+    with job_lease(svc.redis, current_job_id(), svc.config.reliability.job_lease_seconds):
+        saved = _transcribe(svc, recording_id)
+    _step_done(svc, recording_id)
+    return saved
+
+
+def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
     with svc.db.session() as session:
         recording = session.get(Recording, recording_id)
         if recording is None or recording.status not in TRANSCRIBABLE:
@@ -52,9 +74,24 @@ def transcribe_recording(recording_id: int) -> dict[str, str]:
         labels = domain.channel_labels(recording.channels or 1)
         done = {t.channel for t in session.query(Transcript)
                 .filter(Transcript.recording_id == recording_id)}
-    todo = [label for label in labels if label not in done]
-    if not todo:
-        return {}
+        todo = [label for label in labels if label not in done]
+        if not todo:
+            return {}
+        # Counted (and committed) before the work: a worker killed mid-job still counts.
+        recording.transcription_attempts += 1
+        attempts = recording.transcription_attempts
+    limit = svc.config.reliability.max_transcription_attempts
+    if attempts > limit:
+        reason = (f"machine transcription gave up after {limit} interrupted attempts; "
+                  f"sent to the human-transcription queue")
+        log.warning("recording %s: %s", recording_id, reason)
+        saved = _save(svc, [Transcript(recording_id=recording_id, channel=label,
+                                       language=language, status="awaiting_human",
+                                       error=reason) for label in todo])
+        with svc.db.session() as session:
+            recording = session.get(Recording, recording_id)
+            recording.error = reason
+        return saved
 
     engine = registry_for(svc).engine(language)
     if engine is None:
@@ -88,6 +125,21 @@ def transcribe_recording(recording_id: int) -> dict[str, str]:
             audio_seconds=round(result.audio_seconds, 3),
             real_time_factor=result.real_time_factor, completed_at=utcnow()))
     return _save(svc, rows)
+
+
+def _step_done(svc: Any, recording_id: int) -> None:
+    """Every channel has its transcript (machine or awaiting people): nothing is owed."""
+    with svc.db.session() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None or recording.next_step != TRANSCRIBE:
+            return
+        if recording.status in TRANSCRIBABLE:
+            labels = set(domain.channel_labels(recording.channels or 1))
+            done = {t.channel for t in session.query(Transcript)
+                    .filter(Transcript.recording_id == recording_id)}
+            if not labels <= done:
+                return
+        recording.next_step = None
 
 
 def _save(svc: Any, rows: list[Transcript]) -> dict[str, str]:
