@@ -18,7 +18,7 @@ def create_app(
     test_config: Mapping[str, Any] | None = None,
 ) -> Flask:
     settings = settings or (services.settings if services else load_settings())
-    svc = services or build_services(settings)
+    svc = services or build_services(settings, web=True)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(

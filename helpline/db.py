@@ -6,9 +6,11 @@ and share this `Base`. `helpline.models` imports them all for Alembic.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -56,13 +58,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
+# How long a statement may wait for a lock (or a pooled connection) before it fails.
+# Jobs and commands can afford to wait out a busy moment; a webhook cannot: Twilio
+# gives up on it after 15 s and the caller hears Twilio's error, so the web fails
+# fast and answers with the spoken apology and a voicemail instead (ivr.views).
+JOB_WAIT_SECONDS = 10.0
+WEB_WAIT_SECONDS = 1.0
+
+
+def make_engine(url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> Engine:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    wait_ms = int(wait_seconds * 1000)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _create_private(url)
+        engine = create_engine(url, pool_timeout=wait_seconds,
+                               connect_args={"check_same_thread": False,
+                                             "timeout": wait_seconds})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -70,22 +84,43 @@ def make_engine(url: str) -> Engine:
             # WAL lets the web process read while the worker writes.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={wait_ms}")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A statement gets a little longer than a lock wait, so a lock shows up as a lock.
+    options = f"-c lock_timeout={wait_ms} -c statement_timeout={wait_ms + 500}"
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         pool_timeout=wait_seconds,
+                         connect_args={"options": options,
+                                       "connect_timeout": max(2, int(wait_seconds))})
+
+
+def _create_private(url: str) -> None:
+    """The SQLite file holds staff password hashes and case notes: owner-only from the
+    first byte (SQLite itself would create it world-readable under the usual umask)."""
+    raw = url.split("///", 1)[1] if "///" in url else ""
+    if not raw or raw == ":memory:" or raw.startswith("file:"):
+        return
+    path = Path(raw.split("?", 1)[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for companion in (path, path.with_name(path.name + "-wal"),
+                      path.with_name(path.name + "-shm")):
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
 
 
 class Database:
     """One engine and a scoped session for the web process, plain sessions for jobs."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> None:
         # Every mapper must be known before the first query resolves relationships.
         import helpline.models  # noqa: F401
 
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, wait_seconds=wait_seconds)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.scoped = scoped_session(self.session_factory)
 

@@ -29,6 +29,14 @@ class Services:
     # engine, the prompt resolver), keyed by feature name.
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        from agent_console.audit_chain import derive_key
+        from agent_console.audit_ledger import bind_key
+
+        # Every session of this database can then seal audit entries, with the MAC
+        # key derived from SECRET_KEY (agent_console.audit_chain).
+        bind_key(self.db.session_factory, derive_key(self.settings.secret_key))
+
     @cached_property
     def twilio(self) -> Any:
         from helpline.twilio_client import make_twilio_client
@@ -47,16 +55,22 @@ class Services:
 
 
 def build_services(settings: Settings, config: HelplineConfig | None = None,
-                   clock: Clock | None = None) -> Services:
+                   clock: Clock | None = None, *, web: bool = False) -> Services:
+    """`web`: fail fast on a locked database or a hung Redis (a webhook must answer
+    within 2 s); otherwise wait a little, as jobs and commands can."""
     from helpline.config import load_config
+    from helpline.db import JOB_WAIT_SECONDS, WEB_WAIT_SECONDS
 
-    redis_client = (redis.Redis.from_url(settings.redis_url, socket_timeout=5,
-                                         socket_connect_timeout=2, health_check_interval=30)
+    redis_client = (redis.Redis.from_url(settings.redis_url,
+                                         socket_timeout=1 if web else 5,
+                                         socket_connect_timeout=0.5 if web else 2,
+                                         health_check_interval=30)
                     if settings.redis_url else None)
     return Services(
         settings=settings,
         config=config or load_config(settings.config_path),
-        db=Database(settings.database_url),
+        db=Database(settings.database_url,
+                    wait_seconds=WEB_WAIT_SECONDS if web else JOB_WAIT_SECONDS),
         pii=PiiProtector(settings.pii_key),
         redis=redis_client,
         clock=clock or SystemClock(),

@@ -66,7 +66,10 @@ def load_settings(
 ) -> Settings:
     env = dict(os.environ if environ is None else environ)
     instance = Path(env.get("HELPLINE_INSTANCE_DIR") or instance_dir or DEFAULT_INSTANCE_DIR)
-    instance.mkdir(parents=True, exist_ok=True)
+    # Secrets, the database and Twilio's copies of recordings live here: owner only.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if instance.stat().st_mode & 0o077 and instance.stat().st_uid == os.getuid():
+        instance.chmod(0o700)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'helpline.sqlite3'}"
     _check_database_url(database_url)

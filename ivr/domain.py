@@ -56,7 +56,9 @@ MAX_CALLBACK_DIGITS = 15
 def next_step(state: Route, caller_input: CallerInput, context: Context) -> Decision:
     handler = _HANDLERS.get(state.name)
     if handler is None:
-        return _apology(context.line.default_language)
+        return apology(context.line.default_language,
+                       max_seconds=context.voicemail_max_seconds,
+                       finish_key=context.voicemail_finish_key)
     return handler(state, caller_input, context)
 
 
@@ -298,11 +300,6 @@ def _callback_saved(language: str, *, entered: bool) -> Decision:
         language)
 
 
-def _apology(language: str) -> Decision:
-    return Decision((prompt("technical_problem", language), Redirect(
-        route("voicemail", lang=language))), (LogEvent("apology"),), language)
-
-
 def _on_voicemail(state: Route, caller_input: CallerInput, context: Context) -> Decision:
     return _voicemail(state.param("lang") or context.line.default_language, context)
 
@@ -325,9 +322,33 @@ _HANDLERS = {
 }
 
 
-def apology(language: str) -> Decision:
-    """What any failure sounds like: an apology, then a chance to leave a message."""
-    return _apology(language)
+# The voicemail offered when the helpline itself is failing (no database, no queue).
+FALLBACK_VOICEMAIL_SECONDS = 180
+FALLBACK_FINISH_KEY = "#"
+
+
+def apology(language: str, *, max_seconds: int = FALLBACK_VOICEMAIL_SECONDS,
+            finish_key: str = FALLBACK_FINISH_KEY) -> Decision:
+    """What any failure sounds like: an apology, then a voicemail that ends the call.
+
+    The recording stays with Twilio until its callback (or the recovery sweep) takes
+    it in, and the step after it looks nothing up — so whatever keeps failing, the
+    caller can leave their message and hears the apology at most once.
+    """
+    return Decision(
+        (prompt("technical_problem", language),
+         prompt("voicemail_prompt", language, key=finish_key),
+         Record(action=route("voicemail_saved", lang=language),
+                status_callback=route("recording_status", kind="voicemail", lang=language),
+                max_length_seconds=max_seconds, finish_on_key=finish_key),
+         Redirect(route("voicemail_saved", lang=language))),
+        (LogEvent("apology"),), language)
+
+
+def voicemail_saved(language: str, *, recorded: bool) -> Decision:
+    """The end of a call whose message is with Twilio: thanks (if there is one), goodbye."""
+    thanks = (prompt("voicemail_thanks", language),) if recorded else ()
+    return Decision(thanks + (prompt("goodbye", language), Hangup()), (), language)
 
 
 def routing_language(language: str, dialect_parents: Mapping[str, str]) -> tuple[str, str | None]:

@@ -49,12 +49,15 @@ PATHS = {
     "offer": "/twilio/voice/offer",
     "voicemail": "/twilio/voice/voicemail",
     "voicemail_done": "/twilio/voice/voicemail/done",
+    "voicemail_saved": "/twilio/voice/voicemail/saved",
     "callback_choice": "/twilio/voice/callback/choice",
     "callback_enter": "/twilio/voice/callback/enter",
     "callback_entered": "/twilio/voice/callback/entered",
     "recording_status": "/twilio/recordings/status",
 }
 ENDED_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+# Steps served without the database: where a call goes when the helpline is failing.
+DATABASE_FREE = {"voicemail_saved"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def incoming() -> Response:
     line = _line(svc.config, _to())
     voice = _parse(line)
     if not voice.call_sid:
-        return _twiml(domain.apology(line.default_language))
+        return _twiml(_apology(svc.config, line.default_language))
     now = as_datetime(svc.clock)
     session = svc.db.scoped()
     link_key = svc.pii.link_key(voice.caller) if voice.caller else None
@@ -116,8 +119,9 @@ def _state_view(route_name: str):
         state = Route(route_name, tuple(sorted(request.args.items())))
         call = store.find_call(svc.db.scoped(), voice.call_sid) if voice.call_sid else None
         if call is None:
-            # A step without a known call (malformed or lost): the caller still gets help.
-            return _twiml(domain.apology(_language(state, line)))
+            # A step without a known call (malformed, or its start was never stored):
+            # the caller can still leave a message, and the call ends there.
+            return _twiml(_apology(svc.config, _language(state, line)))
         context = _context(svc, line, voice, state=state, call_language=call.language)
         decision = domain.next_step(state, CallerInput(voice.digits), context)
         _carry_out(svc, call, voice, decision)
@@ -129,9 +133,19 @@ def _state_view(route_name: str):
 
 
 for _name, _path in PATHS.items():
-    if _path.startswith("/twilio/voice/"):
+    if _path.startswith("/twilio/voice/") and _name not in DATABASE_FREE:
         bp.add_url_rule(_path.removeprefix("/twilio"), view_func=_state_view(_name),
                         methods=["POST"])
+
+
+@bp.post("/voice/voicemail/saved")
+@twilio_request
+def voicemail_saved() -> Response:
+    """After the fallback voicemail: nothing to look up, so nothing that can fail."""
+    line = _line(services().config, _to())
+    language = _known_language(request.args.get("lang")) or line.default_language
+    seconds = _float(request.form.get("RecordingDuration")) or 0.0
+    return _twiml(domain.voicemail_saved(language, recorded=seconds > 0))
 
 
 @bp.post("/voice/status")
@@ -167,15 +181,23 @@ def _spoken_apology(error: Exception):
     if isinstance(error, HTTPException):
         return error
     # Never the caller's number here: only the CallSid and the failure.
-    log.exception("IVR step failed for call %s at %s", request.form.get("CallSid", "?"),
+    log.exception("IVR step failed for call %s at %s", request.form.get("CallSid", "?")[:40],
                   request.path)
     try:
         services().db.scoped().rollback()
     except Exception:  # noqa: BLE001 - the apology must go out whatever else is broken
         log.exception("rollback failed")
-    language = request.args.get("lang") or _safe_default_language()
+    if request.path == "/twilio/voice/status":
+        # A status callback has no caller listening; the reconciliation sweeps settle
+        # the call later from Twilio's own record of it.
+        return "", 204
+    language = _known_language(request.args.get("lang")) or _safe_default_language()
     try:
-        return _twiml(domain.apology(language))
+        if request.path == PATHS["voicemail_done"]:
+            # The message is recorded already; its callback takes it in.
+            seconds = _float(request.form.get("RecordingDuration")) or 0.0
+            return _twiml(domain.voicemail_saved(language, recorded=seconds > 0))
+        return _twiml(_apology(services().config, language))
     except Exception:  # noqa: BLE001
         log.exception("apology rendering failed")
         # The recorded (or cached) apology by URL alone: no resolver, no database.
@@ -305,6 +327,19 @@ def _parse(line: Line) -> VoiceRequest:
     config = services().config
     number = config.number(line.number)
     return VoiceRequest.parse(request.form.to_dict(), number.country if number else None)
+
+
+def _apology(config: HelplineConfig, language: str) -> Decision:
+    return domain.apology(language, max_seconds=config.voicemail.max_length_seconds,
+                          finish_key=config.voicemail.finish_on_key)
+
+
+def _known_language(code: str | None) -> str | None:
+    """A `lang` from the URL only if it is one of ours (it lands in prompt paths)."""
+    try:
+        return code if code in services().config.languages else None
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _safe_default_language() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.domain import incoming, next_step, routing_language
+from ivr.domain import incoming, next_step, routing_language, voicemail_saved
 from ivr.steps import (
     CallerInput,
     ChooseLanguage,
@@ -250,7 +250,19 @@ def test_offer_defaults_to_voicemail_after_three_failures():
 def test_unknown_state_apologises_and_offers_voicemail():
     decision = next_step(route("nowhere"), CallerInput(), ctx(KHMER))
     assert prompts_of(decision)[0] == ("technical_problem", "km")
-    assert decision.steps[-1] == Redirect(route("voicemail", lang="km"))
+    record = next(step for step in decision.steps if isinstance(step, Record))
+    assert record.status_callback == route("recording_status", kind="voicemail", lang="km")
+    # The call ends after the message on a step that needs no database: no second apology.
+    assert record.action == route("voicemail_saved", lang="km")
+    assert decision.steps[-1] == Redirect(route("voicemail_saved", lang="km"))
+
+
+@pytest.mark.parametrize(("recorded", "expected"), [
+    (True, ["voicemail_thanks", "goodbye"]), (False, ["goodbye"])])
+def test_after_the_fallback_voicemail_the_call_ends(recorded, expected):
+    decision = voicemail_saved("km", recorded=recorded)
+    assert [prompt_id for prompt_id, _ in prompts_of(decision)] == expected
+    assert isinstance(decision.steps[-1], Hangup) and decision.effects == ()
 
 
 @pytest.mark.parametrize(("language", "expected"), [

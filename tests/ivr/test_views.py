@@ -164,7 +164,9 @@ def test_missing_fields_still_get_valid_twiml(client):
     root = twiml(response)
     assert spoken(root), "the caller hears an apology, not silence"
     response = signed_post(client, "/twilio/voice/main?lang=km", {"Digits": "1"})
-    assert twiml(response).find("./Redirect").text.endswith("/twilio/voice/voicemail?lang=km")
+    root = twiml(response)
+    assert root.find("./Record").get("action").endswith("/twilio/voice/voicemail/saved?lang=km")
+    assert root.find("./Redirect").text.endswith("/twilio/voice/voicemail/saved?lang=km")
 
 
 def test_every_twilio_route_refuses_a_bad_signature(app, client):
