@@ -58,9 +58,14 @@ class RoutingEngine(CallsMixin, PresenceMixin, OffersMixin, TransfersMixin):
     (`engine_transfers`), all built on the routing decisions of `engine_routing` and
     the plumbing and reads of `engine_core`."""
 
-    def sweep(self) -> dict[str, int]:
-        """The periodic safety net: expiries, wrap-up ends, and widening with waiting time."""
+    def tick(self) -> dict[str, int]:
+        """The frequent timer, Redis only: offers lapse at their deadline, wrap-ups end,
+        and calls are offered again as waiting widens who may take them."""
         expired = self.expire_reservations()
         wrapped = self.end_wrap_ups()
         offered = sum(self.route_queue(skill) for skill in self.languages)
         return {"expired": expired, "wrap_ups_ended": wrapped, "offered": offered}
+
+    def sweep(self) -> dict[str, int]:
+        """The engine's part of the routing sweep: the same as `tick`."""
+        return self.tick()

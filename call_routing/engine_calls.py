@@ -32,15 +32,17 @@ class CallsMixin(Router):
                               None, None, urgent, callback)
         return status
 
-    def leave(self, call_sid: str, reason: str) -> str:
+    def leave(self, call_sid: str, reason: str, *, only_queued: bool = False) -> str:
         """Take a call out wherever it is; an agent talking to it goes to wrap-up.
 
-        Returns the state the call was in ('absent' if unknown or already ended).
+        Returns the state the call was in ('absent' if unknown or already ended, or,
+        with `only_queued`, if it was no longer waiting or offered).
         """
         now = self.clock.now()
         status = self.status(call_sid)
         result = self._run("leave", call_sid, now, reason, self._day(now),
-                           SHORT_ABANDON_SECONDS, now + self.wrap_up_seconds, self.journal_limit)
+                           SHORT_ABANDON_SECONDS, now + self.wrap_up_seconds, self.journal_limit,
+                           int(only_queued))
         if result[0] != "ok":
             return "absent"
         prior, agent = result[1], result[2]

@@ -16,6 +16,7 @@ from call_routing.engine_values import (
     CallStatus,
     Listener,
     QueueChanged,
+    QueuedEntry,
     Transition,
     _s,
 )
@@ -130,6 +131,26 @@ class EngineCore:
         joined = self.redis.hget(self.key("call", call_sid), "joined_at")
         joined_at = float(_s(joined)) if joined else now
         return policy.RETURNED * policy.CLASS_SPAN + joined_at
+
+    def queued_entries(self) -> list[QueuedEntry]:
+        """Every call waiting in a queue or being offered to an agent, oldest first."""
+        pipe = self.redis.pipeline(transaction=False)
+        for skill in self.languages:
+            pipe.zrange(self.key("q", skill), 0, -1)
+        pipe.zrange(self.key("reservations"), 0, -1)
+        *queues, reserving = pipe.execute()
+        for agent_id in reserving:
+            pipe.hget(self.key("agent", _s(agent_id)), "call")
+        sids = {_s(sid) for members in queues for sid in members}
+        sids.update(_s(sid) for sid in pipe.execute() if sid)
+        ordered = sorted(sids)
+        for sid in ordered:
+            pipe.hmget(self.key("call", sid), "state", "joined_at", "callback")
+        entries = [QueuedEntry(sid, _s(state), float(_s(joined)), callback == b"1")
+                   for sid, (state, joined, callback) in zip(ordered, pipe.execute(),
+                                                              strict=True)
+                   if state in (b"waiting", b"reserved") and joined is not None]
+        return sorted(entries, key=lambda entry: entry.joined_at)
 
     # ------------------------------------------------------------------ inspection
 

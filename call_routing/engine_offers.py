@@ -4,7 +4,13 @@ leg of an accepted offer does not answer."""
 from __future__ import annotations
 
 from call_routing.engine_routing import Router
-from call_routing.engine_values import SERVICE_LEVEL_SECONDS, Offer, QueueChanged, _s
+from call_routing.engine_values import (
+    SERVICE_LEVEL_SECONDS,
+    SHORT_ABANDON_SECONDS,
+    Offer,
+    QueueChanged,
+    _s,
+)
 from call_routing.errors import NO_OFFER, OFFER_GONE, RoutingError
 
 
@@ -30,6 +36,9 @@ class OffersMixin(Router):
                            SERVICE_LEVEL_SECONDS, self.journal_limit)
         if result[0] == "no_offer":
             raise RoutingError(NO_OFFER, "this call is not being offered to you")
+        if result[0] == "expired":
+            self._released(agent_id, call_sid, "missed", now)
+            raise RoutingError(OFFER_GONE, "the offer ran out before you accepted it")
         if result[0] != "ok":
             raise RoutingError(OFFER_GONE, "the caller is no longer waiting")
         self._transition(agent_id, "on_call", None, now, call_sid)
@@ -48,12 +57,16 @@ class OffersMixin(Router):
             return False
         if result[0] != "ok":
             return False
+        self._released(agent_id, call_sid, why, now)
+        return True
+
+    def _released(self, agent_id: int, call_sid: str, why: str, now: float) -> None:
+        """After an offer was let go: the agent's break is recorded, the caller offered on."""
         self._transition(agent_id, "break", why, now, call_sid)
         call = self._waiting_call(call_sid)
         if call is not None:
             self._emit(QueueChanged(call.skill, now))
             self.route_queue(call.skill)
-        return True
 
     def expire_reservations(self) -> int:
         """Offers past their deadline: the agent 'missed' it, the caller keeps their place."""
@@ -71,13 +84,10 @@ class OffersMixin(Router):
     def bridge_failed(self, call_sid: str, *, agent_missed: bool = True) -> int | None:
         """The agent's leg did not answer: caller to the front, agent to a 'missed' break."""
         now = self.clock.now()
-        call = self._waiting_call_score(call_sid, now)
-        result = self._run("bridge_failed", call_sid, now, self._day(now), call,
-                           SERVICE_LEVEL_SECONDS, self.journal_limit,
-                           "missed" if agent_missed else "available")
-        if result[0] != "ok":
+        agent_id = self._bridge_outcome(call_sid, "missed" if agent_missed else "available",
+                                        now)
+        if agent_id is None:
             return None
-        agent_id = int(result[2])
         if agent_missed:
             self._transition(agent_id, "break", "missed", now, call_sid)
         else:
@@ -87,3 +97,24 @@ class OffersMixin(Router):
             self._emit(QueueChanged(status.skill, now))
             self.route_queue(status.skill)
         return agent_id
+
+    def bridge_gone(self, call_sid: str) -> int | None:
+        """The bridge could not start because the caller had already hung up: the call
+        ends (abandoned in the queue) and the agent is free for the next caller at once.
+        Returns the agent, or None if the call was not an accepted, unbridged one."""
+        now = self.clock.now()
+        agent_id = self._bridge_outcome(call_sid, "gone", now)
+        if agent_id is None:
+            return None
+        self._transition(agent_id, "available", "caller_gone", now)
+        skill = self.redis.hget(self.key("call", call_sid), "skill")
+        if skill is not None:
+            self._emit(QueueChanged(_s(skill), now))
+        self.route_agent(agent_id)
+        return agent_id
+
+    def _bridge_outcome(self, call_sid: str, fate: str, now: float) -> int | None:
+        result = self._run("bridge_failed", call_sid, now, self._day(now),
+                           self._waiting_call_score(call_sid, now), SERVICE_LEVEL_SECONDS,
+                           self.journal_limit, fate, SHORT_ABANDON_SECONDS)
+        return int(result[2]) if result[0] == "ok" else None

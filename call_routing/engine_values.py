@@ -63,6 +63,16 @@ class CallStatus:
     agents_logged_in: int = 0
 
 
+@dataclass(frozen=True)
+class QueuedEntry:
+    """A call still waiting in a queue or being offered, as the ghost check sees it."""
+
+    call_sid: str
+    state: str                   # waiting / reserved
+    joined_at: float
+    callback: bool
+
+
 Listener = Callable[[Transition | QueueChanged], None]
 
 

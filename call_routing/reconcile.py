@@ -1,22 +1,20 @@
 """Connected calls whose end Twilio never reported: ask Twilio, and settle them.
 
 A lost status callback must not leave an agent "on a call" for ever, unreachable
-for new callers, with the wallboard showing it. Once a minute the sweep asks
+for new callers, with the wallboard showing it. Once a minute the heal asks
 Twilio about calls connected longer than `STALE_AFTER_SECONDS` and ends those
-Twilio says are over. Callbacks are skipped: their conversation runs on a call we
-placed, and its own status callback settles it.
+Twilio says are over, or no longer knows (404). Callbacks are skipped: their
+conversation runs on a call we placed, and its own status callback settles it.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
+
+from call_routing.liveness import call_has_ended
 
 CHECK_EVERY_SECONDS = 60
 STALE_AFTER_SECONDS = 15 * 60
-ENDED_AT_TWILIO = {"completed", "canceled", "failed", "busy", "no-answer"}
-
-log = logging.getLogger(__name__)
 
 
 def stale_connected_calls(engine: Any, now: float) -> list[str]:
@@ -40,13 +38,8 @@ def reconcile(routing: Any) -> int:
         return 0
     settled = 0
     for call_sid in stale_connected_calls(engine, engine.clock.now()):
-        try:
-            status = routing.svc.twilio.calls(call_sid).fetch().status
-        except Exception as exc:  # noqa: BLE001 - try again next minute
-            log.warning("could not ask Twilio about call %s: %s", call_sid,
-                        type(exc).__name__)
-            continue
-        if status in ENDED_AT_TWILIO:
+        # None: Twilio could not be asked (5xx, timeout): try again next minute.
+        if call_has_ended(routing.svc.twilio, call_sid):
             routing.bridge_ended(call_sid, "reconciled")
             settled += 1
     return settled

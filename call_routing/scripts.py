@@ -88,6 +88,16 @@ local function start_wrap_up(aid, now, wrap_until)
   redis.call('ZADD', p .. 'wrapups', wrap_until, aid)
 end
 
+-- The offer lapses (why 'missed') or is turned down ('declined'): a break for the
+-- agent, and the caller keeps their place, back under the score they had.
+local function release_offer(aid, sid, why, now, limit)
+  redis.call('ZREM', p .. 'reservations', aid)
+  set_state(aid, 'break', why, now)
+  redis.call('HSET', akey(aid), 'call', '', 'deadline', '')
+  requeue(sid, redis.call('HGET', ckey(sid), 'score'))
+  journal('release ' .. aid .. ' ' .. sid .. ' ' .. why, limit)
+end
+
 local function finish_call(sid, reason, now)
   redis.call('HSET', ckey(sid), 'state', 'ended', 'ended_reason', reason, 'ended_at', now)
   redis.call('EXPIRE', ckey(sid), 86400)
@@ -137,12 +147,18 @@ return {'ok', skill}
 """
 
 # ARGV: prefix, agent_id, sid, now, day, sl_seconds, limit
+# An accept at or after the offer's deadline is refused and the offer lapses there and
+# then ('expired'), so a late click never wins, however late the sweep runs.
 ACCEPT = r"""
 local aid, sid, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local a = redis.call('HMGET', akey(aid), 'state', 'call')
+local a = redis.call('HMGET', akey(aid), 'state', 'call', 'deadline')
 if a[1] ~= 'reserved' or a[2] ~= sid then return {'no_offer', a[1] or 'unknown'} end
 local c = redis.call('HMGET', ckey(sid), 'state', 'skill', 'first_joined_at', 'counted')
 if c[1] ~= 'reserved' then return {'call_gone', c[1] or 'unknown'} end
+if a[3] and a[3] ~= '' and tonumber(a[3]) <= now then
+  release_offer(aid, sid, 'missed', now, ARGV[7])
+  return {'expired', a[3]}
+end
 redis.call('ZREM', p .. 'reservations', aid)
 set_state(aid, 'on_call', '', now)
 redis.call('HSET', akey(aid), 'deadline', '')
@@ -168,12 +184,7 @@ local aid, sid, now, why = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local a = redis.call('HMGET', akey(aid), 'state', 'call', 'deadline')
 if a[1] ~= 'reserved' or a[2] ~= sid then return {'no_offer', a[1] or 'unknown'} end
 if why == 'missed' and tonumber(a[3]) > tonumber(now) then return {'not_due', a[3]} end
-redis.call('ZREM', p .. 'reservations', aid)
-set_state(aid, 'break', why, now)
-redis.call('HSET', akey(aid), 'call', '', 'deadline', '')
--- the caller keeps their place: back under the score they had
-requeue(sid, redis.call('HGET', ckey(sid), 'score'))
-journal('release ' .. aid .. ' ' .. sid .. ' ' .. why, ARGV[6])
+release_offer(aid, sid, why, now, ARGV[6])
 return {'ok', 'break'}
 """
 
@@ -197,14 +208,19 @@ if target ~= 'offline' then set_online(aid, true) end
 return {'ok', state}
 """
 
-# ARGV: prefix, sid, now, reason, day, short_abandon_seconds, wrap_until, limit
+# ARGV: prefix, sid, now, reason, day, short_abandon_seconds, wrap_until, limit,
+#       only_queued ('1': leave only a waiting or offered call, as a ghost is removed)
 # Ends a call wherever it is: waiting, offered, or talking (then agents wrap up).
+# 'gone' is a caller found to have hung up whose status callback never came.
 LEAVE = r"""
 local sid, now, reason = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local c = redis.call('HMGET', ckey(sid), 'state', 'skill', 'agent', 'joined_at', 'interpreter',
                      'counted')
 local state = c[1]
 if not state or state == 'ended' then return {'absent', state or 'unknown', ''} end
+if ARGV[9] == '1' and state ~= 'waiting' and state ~= 'reserved' then
+  return {'absent', state, ''}
+end
 local aid = c[3] or ''
 if state == 'waiting' or state == 'reserved' then
   redis.call('ZREM', p .. 'q:' .. c[2], sid)
@@ -217,7 +233,7 @@ if state == 'waiting' or state == 'reserved' then
   local waited = now - tonumber(c[4])
   if c[6] == '1' then
     -- answered once already (then transferred): not an abandoned call
-  elseif reason == 'hung_up' or reason == 'abandoned' then
+  elseif reason == 'hung_up' or reason == 'abandoned' or reason == 'gone' then
     stat(ARGV[5], c[2], 'abandoned', 1)
     if waited > tonumber(ARGV[6]) then stat(ARGV[5], c[2], 'abandoned_after_short', 1) end
   else
@@ -236,13 +252,16 @@ journal('leave ' .. sid .. ' ' .. reason, ARGV[8])
 return {'ok', state, aid}
 """
 
-# ARGV: prefix, sid, now, day, returned_score, sl_seconds, limit, agent_fate
+# ARGV: prefix, sid, now, day, returned_score, sl_seconds, limit, agent_fate,
+#       short_abandon_seconds
 # The agent's phone never answered (fate 'missed': a break), or the bridge could
 # not be started at all (fate 'available'): either way the caller goes to the front.
+# Fate 'gone': it could not start because the caller had hung up. The agent is free
+# at once (it was nobody's fault) and the call ends, abandoned in the queue.
 BRIDGE_FAILED = r"""
 local sid, now = ARGV[2], tonumber(ARGV[3])
 local c = redis.call('HMGET', ckey(sid), 'state', 'skill', 'agent', 'first_joined_at',
-                     'accepted_at', 'counted_by', 'interpreter')
+                     'accepted_at', 'counted_by', 'interpreter', 'joined_at')
 if c[1] ~= 'connected' then return {'not_connected', c[1] or 'unknown', ''} end
 if c[7] and c[7] ~= '' then return {'in_conference', c[7], ''} end
 local aid = c[3]
@@ -262,8 +281,19 @@ if c[6] == aid then
   if waited <= tonumber(ARGV[6]) then stat(ARGV[4], c[2], 'answered_in_sl', -1) end
   redis.call('HSET', ckey(sid), 'counted', '0', 'counted_by', '')
 end
-requeue(sid, ARGV[5])
 journal('fail ' .. aid .. ' ' .. sid, ARGV[7])
+if ARGV[8] == 'gone' then
+  if redis.call('HGET', ckey(sid), 'counted') ~= '1' then
+    stat(ARGV[4], c[2], 'abandoned', 1)
+    if now - tonumber(c[8]) > tonumber(ARGV[9]) then
+      stat(ARGV[4], c[2], 'abandoned_after_short', 1)
+    end
+  end
+  finish_call(sid, 'gone', now)
+  journal('leave ' .. sid .. ' gone', ARGV[7])
+  return {'ok', 'ended', aid}
+end
+requeue(sid, ARGV[5])
 return {'ok', 'waiting', aid}
 """
 

@@ -14,16 +14,18 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from call_routing import callbacks, store
+from call_routing import callbacks, liveness, store
 from call_routing.engine import CallStatus, QueueChanged, RoutingEngine, Transition
 from call_routing.errors import (
     CALL_NOT_FOUND,
     NO_OFFER,
     NOT_YOUR_CALL,
+    OFFER_GONE,
     STAFF_NOT_FOUND,
     TWILIO_FAILED,
     RoutingError,
 )
+from call_routing.ghosts import remove_ghosts
 from call_routing.live import LIVE_CHANNEL, live_event
 from call_routing.policy import Rules
 from call_routing.reconcile import reconcile
@@ -119,12 +121,30 @@ class RoutingService:
         try:
             self.svc.twilio.calls(offer.call_sid).update(url=base_url + BRIDGE_PATH,
                                                          method="POST")
-        except Exception as exc:  # noqa: BLE001 - any Twilio failure: caller back in line
+        except Exception as exc:  # noqa: BLE001 - any Twilio failure: see which kind
+            if self._caller_gone(offer.call_sid, exc):
+                # Offered again, this entry would fail again, for ever: it leaves now.
+                log.info("call %s had ended before its bridge; taken out of the queue",
+                         offer.call_sid)
+                gone_agent = self.engine.bridge_gone(offer.call_sid)
+                with self.svc.db.session() as session:
+                    store.mark_gone(session, offer.call_sid, at=self._now(),
+                                    why="bridge_refused", agent_id=gone_agent)
+                raise RoutingError(OFFER_GONE, "the caller hung up before they could be "
+                                               "connected") from exc
             log.warning("bridging call %s failed: %s", offer.call_sid, type(exc).__name__)
             self.bridge_failed(offer.call_sid, agent_missed=False, why="bridge_not_started")
             raise RoutingError(TWILIO_FAILED, "the caller could not be connected; they keep "
                                               "their place in the queue") from exc
         return offer.call_sid, False
+
+    def _caller_gone(self, call_sid: str, exc: Exception) -> bool:
+        """Did the redirect fail because the call is over? Twilio's error says so (404,
+        21220), or says nothing (5xx, timeout: no), or the call's own status settles it."""
+        verdict = liveness.redirect_failure(*liveness.error_facts(exc))
+        if verdict == liveness.ASK:
+            return liveness.call_has_ended(self.svc.twilio, call_sid) is True
+        return verdict == liveness.GONE
 
     def decline(self, agent_id: int) -> None:
         offer = self.engine.offer_for(agent_id)
@@ -145,6 +165,21 @@ class RoutingService:
         with self.svc.db.session() as session:
             store.mark_returned_to_queue(session, call_sid, agent_id=agent_id, why=why,
                                          at=self._now())
+
+    def remove_gone(self, call_sid: str, *, why: str, callback: bool = False) -> bool:
+        """Take out a waiting or offered entry whose caller is gone (or, for a callback
+        request, whose request is closed); an agent it was offered to is free again.
+        False if it had moved on meanwhile (answered, or left by itself)."""
+        reason = "callback_closed" if callback else "gone"
+        if self.engine.leave(call_sid, reason, only_queued=True) == "absent":
+            return False
+        with self.svc.db.session() as session:
+            if callback:
+                store.mark_event(session, call_sid, "queue_left", {"reason": reason},
+                                 self._now())
+            else:
+                store.mark_gone(session, call_sid, at=self._now(), why=why)
+        return True
 
     def hang_up(self, call_sid: str, agent_id: int, *, supervisor: bool = False) -> None:
         """End the call (or, for a callback request, the agent's work on it)."""
@@ -271,10 +306,19 @@ class RoutingService:
 
     # ------------------------------------------------------------------ periodic
 
+    def tick(self) -> dict[str, int]:
+        """The cheap, frequent part (Redis only; meant for every half second): offers
+        lapse at their deadline, wrap-ups end, waiting calls reach widened agents."""
+        return self.engine.tick()
+
+    def heal(self) -> dict[str, int]:
+        """The slow part (database and Twilio; each check rate-limits itself across
+        processes): calls whose end was never reported leave agents and queues."""
+        return {"reconciled": reconcile(self), "ghosts_removed": remove_ghosts(self)}
+
     def sweep(self) -> dict[str, int]:
-        figures = self.engine.sweep()
-        figures["reconciled"] = reconcile(self)
-        return figures
+        """Both, for callers that run one periodic job."""
+        return {**self.tick(), **self.heal()}
 
 
 def routing_service(svc: Services) -> RoutingService:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from agent_console.models import AgentStateChange, StaffUser
 from helpline.pii import caller_reference
-from ivr.models import Call, CallEvent
+from ivr.models import Call, CallbackRequest, CallEvent
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,18 @@ class CallFacts:
     consented_to_recording: bool
     number_called: str | None
     caller_reference: str | None   # "C-7F3A-91B2": speakable, reveals nothing
+
+
+# A callback request still to be (or being) done: its queue entry is no ghost.
+OPEN_CALLBACK_STATUSES = frozenset({"open", "dialling"})
+
+
+@dataclass(frozen=True)
+class QueuedCallFacts:
+    """What the database knows of a call still in a routing queue."""
+
+    ended: bool                    # its end was recorded (Twilio's status callback came)
+    callback_status: str | None    # its callback request's status, if it has one
 
 
 def record_state_change(session: Session, *, agent_id: int, state: str, reason: str | None,
@@ -116,3 +128,39 @@ def mark_event(session: Session, call_sid: str, kind: str, detail: dict[str, Any
     call = find_call(session, call_sid)
     if call is not None:
         add_event(session, call, kind, detail, at)
+
+
+def queued_call_facts(session: Session, call_sids: list[str]) -> dict[str, QueuedCallFacts]:
+    """Facts of the calls with these CallSids (those with a row; one query each way)."""
+    if not call_sids:
+        return {}
+    ended = {row.call_sid: row.ended_at is not None for row in session.execute(
+        select(Call.call_sid, Call.ended_at).where(Call.call_sid.in_(call_sids)))}
+    requests: dict[str, str] = {}
+    for row in session.execute(select(Call.call_sid, CallbackRequest.status)
+                               .join(Call, CallbackRequest.call_id == Call.id)
+                               .where(Call.call_sid.in_(call_sids))):
+        # Any still-open request keeps the entry; otherwise the latest status read.
+        if requests.get(row.call_sid) not in OPEN_CALLBACK_STATUSES:
+            requests[row.call_sid] = row.status
+    return {sid: QueuedCallFacts(is_ended, requests.get(sid)) for sid, is_ended in ended.items()}
+
+
+def mark_gone(session: Session, call_sid: str, *, at: datetime, why: str,
+              agent_id: int | None = None) -> None:
+    """The caller had hung up while queued and Twilio's status callback never told us.
+
+    An answer recorded by the accept that found them gone did not happen. Their end is
+    recorded now, as abandoned in the queue (unless the callback did come after all).
+    """
+    call = find_call(session, call_sid)
+    if call is None:
+        return
+    if call.outcome == "answered" and call.ended_at is None:
+        call.outcome, call.answered_at, call.agent_id = None, None, None
+    add_event(session, call, "queue_left", {"reason": "gone", "why": why,
+                                            "agent_id": agent_id}, at)
+    if call.ended_at is None:
+        call.ended_at = at
+        call.outcome = call.outcome or "abandoned_in_queue"
+        add_event(session, call, "ended", {"status": "gone", "outcome": call.outcome}, at)

@@ -49,14 +49,16 @@ def test_estimated_wait_follows_staffing_and_recent_handle_times(services, db_se
     assert queue.status("CA3").estimated_wait_seconds == 400   # 2nd in line x 200 s / 1 agent
 
 
-def test_the_sweep_job_ends_wrap_ups_and_expires_offers(services, db_session, clock):
+def test_the_tick_job_expires_offers_and_the_sweep_is_tick_and_heal(services, db_session,
+                                                                    clock):
     agent = create_staff_member(db_session, email="km@example.org", skills={"km": 5})
     db_session.commit()
     routing = routing_service(services)
     routing.set_state(agent.id, "available")
     call_queue(services).join(call_sid="CA1", language="km", dialect=None)
     clock.advance(16)
-    assert jobs.sweep(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0,
-                                    "reconciled": 0}
+    assert jobs.tick(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0}
+    assert jobs.sweep(services) == {"expired": 0, "wrap_ups_ended": 0, "offered": 0,
+                                    "reconciled": 0, "ghosts_removed": 0}
     assert routing.engine.agent(agent.id)["reason"] == "missed"
     assert call_queue(services).status("CA1").position == 1

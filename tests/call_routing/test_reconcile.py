@@ -62,3 +62,14 @@ def test_a_long_conversation_still_going_is_left_alone(client, services, staff, 
     routing.sweep()
     assert len(twilio_rest.rest_log.requests(method="GET",
                                              path_suffix=f"/{call_sid}.json")) == 1
+
+
+def test_a_call_twilio_no_longer_knows_is_settled_not_asked_about_for_ever(
+        client, services, staff, twilio_rest, clock):
+    call_sid = connected_call(client, services, staff, twilio_rest)
+    twilio_rest.forget(call_sid)                         # Twilio answers 404 (error 20404)
+    clock.advance(STALE_AFTER_SECONDS + 60)
+    assert routing_service(services).heal()["reconciled"] == 1
+    assert [item.status for item in twilio_rest.rest_log.requests(
+        method="GET", path_suffix=f"/{call_sid}.json")] == [404]
+    assert client.get("/api/agents/me/state").json["state"] == "wrap_up"
