@@ -17,7 +17,7 @@ demo phone page, `helpline call` and tests that drive a running stand-in.
   POST   /sim/clients/<identity>/hangup   the agent hangs up
   POST   /sim/phones/<number>[/answer|/hangup], DELETE /sim/phones/<number>: the same for <Number>
   GET/POST/DELETE /sim/faults             list / add a rule / clear (see faults.py):
-                                          {target, kind, count, status, seconds, match}
+                                          {target, kind, count, status, seconds, match, code}
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def make_control_blueprint(engine: VoiceEngine, numbers: list[dict[str, Any]]) -
                 rule = engine.faults.add(
                     str(data.get("target", "")), str(data.get("kind", "")),
                     count=int(data.get("count", 1)), status=int(data.get("status", 500)),
-                    seconds=float(data.get("seconds", 0)), match=str(data.get("match", "")))
+                    seconds=float(data.get("seconds", 0)), match=str(data.get("match", "")),
+                    code=int(data["code"]) if data.get("code") is not None else None)
             except (FaultError, ValueError) as exc:
                 return _error(400, "bad_fault", str(exc))
             return jsonify(rule.to_json()), 201

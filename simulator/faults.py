@@ -1,7 +1,9 @@
 """Fault injection: make the stand-in misbehave the way real networks and Twilio do.
 
 Each rule fires for the next `count` matching requests, then retires.
-  target="rest"    kind="error"   the REST emulator answers `status` (5xx) with Twilio's error JSON
+  target="rest"    kind="error"   the REST emulator answers `status` with Twilio's error JSON,
+                                  carrying `code` (default: Twilio's own code for that status,
+                                  e.g. 503 → 20503, 404 → 20404; any other → 20500)
   target="rest"    kind="timeout" the REST emulator sleeps `seconds` before answering
   target="webhook" kind="slow"    a webhook is sent `seconds` late (latency the app must absorb)
   target="webhook" kind="timeout" the webhook is sent but its answer ignored: error 11205
@@ -30,6 +32,7 @@ class FaultRule:
     status: int = 500
     seconds: float = 0.0
     match: str = ""
+    code: int | None = None        # Twilio error code of an injected REST error
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -41,13 +44,15 @@ class Faults:
         self._lock = threading.Lock()
 
     def add(self, target: str, kind: str, *, count: int = 1, status: int = 500,
-            seconds: float = 0.0, match: str = "") -> FaultRule:
+            seconds: float = 0.0, match: str = "", code: int | None = None) -> FaultRule:
         if kind not in KINDS.get(target, set()):
             raise FaultError(f"unknown fault {target}/{kind}; known: "
                              + ", ".join(f"{t}/{k}" for t in KINDS for k in sorted(KINDS[t])))
         if count < 1:
             raise FaultError("count must be at least 1")
-        rule = FaultRule(target, kind, count, status, seconds, match)
+        if not 400 <= status <= 599:
+            raise FaultError("status must be an HTTP error status (400-599)")
+        rule = FaultRule(target, kind, count, status, seconds, match, code)
         with self._lock:
             self._rules.append(rule)
         return rule

@@ -41,6 +41,12 @@ from simulator.rest_log import RestRequest
 
 API = "/2010-04-01/Accounts/<account_sid>"
 LIVE_STATUSES = {"queued", "ringing", "in-progress"}
+# Twilio's general API error for an HTTP status (https://www.twilio.com/docs/api/errors),
+# used for injected errors that name no code of their own.
+STATUS_ERRORS = {401: (20003, "Authenticate"), 403: (20403, "Forbidden"),
+                 404: (20404, "The requested resource was not found"),
+                 429: (20429, "Too Many Requests"), 500: (20500, "Internal Server Error"),
+                 503: (20503, "Service unavailable")}
 
 
 def rfc2822(epoch: float | None) -> str | None:
@@ -146,7 +152,8 @@ def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
             if fault.kind == "timeout":
                 time.sleep(fault.seconds)
             else:
-                return twilio_error(fault.status, 20500, "Internal Server Error (injected)")
+                code, message = STATUS_ERRORS.get(fault.status, (20500, "Internal Server Error"))
+                return twilio_error(fault.status, fault.code or code, f"{message} (injected)")
         auth = request.authorization
         if (auth is None or not hmac.compare_digest(auth.username or "", engine.account_sid)
                 or not hmac.compare_digest(auth.password or "", engine.auth_token)):

@@ -25,7 +25,7 @@ What `stand_in` gives you:
   .softphone(identity, **behaviour) / .phone(number, **behaviour) → simulated agent
         endpoint (answer_after, reject, manual, talk_seconds, say, voice); .answer(identity),
         .agent_hangup(identity) for manual endpoints
-  .faults.add("rest"|"webhook", kind, count=, status=, seconds=, match=)
+  .faults.add("rest"|"webhook", kind, count=, status=, seconds=, match=, code=)
   .app_url, .rest_url, .app (Flask), .services (the app's Services), .settings,
   .clock (SimulatedClock shared by app and stand-in), .engine (VoiceEngine),
   .http (requests.Session for the app), .work() (rq jobs, burst, in the app's context)

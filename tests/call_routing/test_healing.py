@@ -92,8 +92,8 @@ def test_a_caller_gone_before_the_bridge_leaves_and_the_next_caller_is_offered_a
     else:
         twilio_rest.get(ghost).status = "completed"         # hung up; the callback was lost
     if how == "refused_then_fetched":
-        # a refusal that names no reason: the call's own status decides
-        twilio_rest.faults.add("rest", "error", status=400, match=ghost)
+        # a refusal that says nothing of the call (21205: a bad Url): its status decides
+        twilio_rest.faults.add("rest", "error", status=400, code=21205, match=ghost)
     response = client.post("/api/agents/me/offer/accept")
     assert response.status_code == 409 and response.json["error"] == "offer_gone"
     assert len(twilio_rest.rest_log.requests("POST", f"/Calls/{ghost}.json")) == 1
@@ -126,7 +126,7 @@ def test_a_caller_whose_call_twilio_still_has_live_keeps_their_place_after_a_ref
     go_available(client, staff["khmer"])
     call_sid = a_call(services, twilio_rest)
     join(services, call_sid)
-    twilio_rest.faults.add("rest", "error", status=400, match=call_sid)
+    twilio_rest.faults.add("rest", "error", status=400, code=21205, match=call_sid)
     response = client.post("/api/agents/me/offer/accept")
     assert response.status_code == 502 and response.json["error"] == "twilio_failed"
     assert fetches(twilio_rest, call_sid) == 1               # asked: in progress

@@ -94,6 +94,33 @@ def test_injected_rest_errors_then_recovery(sim, recorded_call):
     assert statuses == [503, 503, 200]
 
 
+@pytest.mark.parametrize(("status", "code", "expected"), [
+    (503, None, 20503), (500, None, 20500), (429, None, 20429), (404, None, 20404),
+    (502, None, 20500), (400, 21205, 21205)])
+def test_an_injected_rest_error_carries_twilios_code_for_it(sim, recorded_call, status, code,
+                                                            expected):
+    sim.engine.faults.add("rest", "error", status=status, code=code)
+    response = requests.get(api(sim, f"/Calls/{recorded_call.sid}.json"), auth=AUTH, timeout=5)
+    body = response.json()
+    assert (response.status_code, body["status"], body["code"]) == (status, status, expected)
+    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{expected}"
+
+
+def test_twilio_client_sees_why_a_call_cannot_be_moved(sim, recorded_call, tmp_path):
+    """What routing decides "the caller has gone" from: redirecting a finished call is
+    HTTP 400 with error 21220, and a call Twilio does not know is 404 with 20404."""
+    settings = load_settings(make_environ(tmp_path, TWILIO_API_BASE=sim.rest_url))
+    client = make_twilio_client(settings, timeout=5)
+    with pytest.raises(TwilioRestException) as finished:
+        client.calls(recorded_call.sid).update(url="http://x/bridge", method="POST")
+    assert (finished.value.status, finished.value.code) == (400, 21220)
+    assert "not in-progress" in finished.value.msg
+    with pytest.raises(TwilioRestException) as unknown:
+        client.calls("CA" + "0" * 32).update(url="http://x/bridge", method="POST")
+    assert (unknown.value.status, unknown.value.code) == (404, 20404)
+    assert client.calls(recorded_call.sid).fetch().status == "completed"
+
+
 def test_injected_rest_timeout_trips_the_client_timeout(sim, recorded_call):
     sim.engine.faults.add("rest", "timeout", seconds=1.0, match="/Calls/")
     with pytest.raises(requests.Timeout):
