@@ -20,7 +20,9 @@ from call_routing.engine_values import QueuedEntry
 from call_routing.liveness import call_has_ended
 from call_routing.store import OPEN_CALLBACK_STATUSES, QueuedCallFacts
 
-CHECK_EVERY_SECONDS = 10        # one pass this often across all processes (a Redis lock)
+# At most one pass this often across all processes (a Redis lock): a little under the
+# scheduler's ~10 s, so a pass on time never finds the previous pass's lock still held.
+CHECK_EVERY_SECONDS = 8
 ASK_TWILIO_AFTER_SECONDS = 30   # a caller queued this long may be asked about at Twilio...
 RECHECK_AFTER_SECONDS = 30      # ...and not again sooner
 MAX_TWILIO_CHECKS = 20          # per pass (each is a REST request)...

@@ -127,9 +127,10 @@ class RoutingService:
                 log.info("call %s had ended before its bridge; taken out of the queue",
                          offer.call_sid)
                 gone_agent = self.engine.bridge_gone(offer.call_sid)
-                with self.svc.db.session() as session:
-                    store.mark_gone(session, offer.call_sid, at=self._now(),
-                                    why="bridge_refused", agent_id=gone_agent)
+                if gone_agent is not None:   # None: its status callback came meanwhile
+                    with self.svc.db.session() as session:
+                        store.mark_gone(session, offer.call_sid, at=self._now(),
+                                        why="bridge_refused", agent_id=gone_agent)
                 raise RoutingError(OFFER_GONE, "the caller hung up before they could be "
                                                "connected") from exc
             log.warning("bridging call %s failed: %s", offer.call_sid, type(exc).__name__)
