@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -18,8 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from agent_console import audit_ledger
 from helpline.db import Base, UTCDateTime, utcnow
 
 ROLES = ("agent", "supervisor", "admin")
@@ -107,7 +109,13 @@ class Ticket(Base):
 
 
 class AuditEntry(Base):
-    """Who saw or changed what. Rows are only ever added (enforced here and in the database)."""
+    """Who saw or changed what. Rows are only ever added (enforced here and in the
+    database), and each is chained to the one before by a keyed MAC, so a change made
+    behind the application's back shows (`helpline audit verify`).
+
+    Callers only set the first fields; the chain fields are filled in at flush
+    (`audit_ledger.seal`), under a lock that keeps concurrent writers in one chain.
+    """
 
     __tablename__ = "audit_log"
 
@@ -118,6 +126,21 @@ class AuditEntry(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+
+
+# The chain's tip, one row (id 1). Writers lock it before reading the tip, and it
+# remembers the highest seq ever written, so deleting the newest entries leaves a gap.
+audit_log_head = Table(
+    "audit_log_head",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+)
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -128,3 +151,11 @@ class AuditLogIsAppendOnly(Exception):
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_audit_change(_mapper: Any, _connection: Any, target: AuditEntry) -> None:
     raise AuditLogIsAppendOnly(f"audit entry {target.id} cannot be changed or removed")
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_new_audit_entries(session: Session, _context: Any, _instances: Any) -> None:
+    entries = [obj for obj in session.new if isinstance(obj, AuditEntry)]
+    if entries:
+        audit_ledger.seal(session, entries, log_table=AuditEntry.__table__,
+                          head=audit_log_head)

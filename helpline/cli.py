@@ -169,6 +169,36 @@ def users_add(email: str, role: str, languages: str, name: str | None,
         database.dispose()
 
 
+@cli.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--previous-key-file", "previous_key_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="A file holding a SECRET_KEY used before a rotation (repeatable).")
+@click.option("--anchor", default=None, metavar="SEQ:HASH",
+              help="A head printed by an earlier run: a problem if the log lost it.")
+def audit_verify(as_json: bool, previous_key_files: tuple[str, ...],
+                 anchor: str | None) -> None:
+    """Check every audit entry's MAC and chain; exit 1 with one line per problem."""
+    from agent_console.audit import parse_anchor, report_json, report_lines, verify_database
+
+    try:
+        head = parse_anchor(anchor) if anchor else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--anchor") from exc
+    report = verify_database(load_settings(), previous_key_files, anchor=head)
+    if as_json:
+        click.echo(json.dumps(report_json(report), indent=2))
+    else:
+        for line in report_lines(report):
+            click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("what", type=click.Choice(sorted(BENCHMARKS)))
 @click.option("--json", "as_json", is_flag=True, default=True, help="Print JSON (default).")

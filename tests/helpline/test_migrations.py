@@ -41,9 +41,11 @@ def test_audit_log_is_append_only_in_the_database(services):
     """Even SQL that bypasses the ORM cannot rewrite or erase the audit trail."""
     engine = services.db.engine
     with engine.begin() as connection:
+        # Raw SQL can still add a row (its bad MAC is `helpline audit verify`'s business).
         connection.execute(text(
-            "INSERT INTO audit_log (at, action, subject_type, subject_id, detail) "
-            "VALUES (CURRENT_TIMESTAMP, 'view_transcript', 'transcript', '1', '{}')"))
+            "INSERT INTO audit_log (at, action, subject_type, subject_id, detail, seq, "
+            "prev_hash, entry_hash, key_id) VALUES (CURRENT_TIMESTAMP, 'view_transcript', "
+            "'transcript', '1', '{}', 1, 'x', 'x', 'x')"))
     for statement in ("UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
