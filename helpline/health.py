@@ -1,4 +1,10 @@
-"""`GET /healthz`: each dependency's state; 200 only when all are healthy."""
+"""Health: `GET /healthz/live` (this process answers) and `GET /healthz/ready` (it can
+do its work: a database it can write, Redis, a live worker); `/healthz` is readiness.
+
+Liveness never touches a dependency, so a platform does not restart a web process
+for an outage it cannot cure; readiness writes one row, because a database that can
+be read but not written (locked, read-only, disk full) loses callers all the same.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,13 @@ bp = Blueprint("health", __name__)
 WORKER_HEARTBEAT_SECONDS = 90
 
 
+@bp.get("/healthz/live")
+def live():
+    return jsonify(status="ok")
+
+
 @bp.get("/healthz")
+@bp.get("/healthz/ready")
 def healthz():
     svc = services()
     checks = {
@@ -30,9 +42,15 @@ def healthz():
 
 def _check_database(svc) -> dict:
     try:
-        with svc.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"ok": True, "backend": svc.db.engine.dialect.name}
+        with svc.db.engine.begin() as connection:
+            written = connection.execute(
+                text("UPDATE health_probes SET checked_at = :now WHERE id = 1"),
+                {"now": datetime.now(UTC)}).rowcount
+            if not written:
+                connection.execute(text(
+                    "INSERT INTO health_probes (id, checked_at) VALUES (1, :now)"),
+                    {"now": datetime.now(UTC)})
+        return {"ok": True, "backend": svc.db.engine.dialect.name, "writable": True}
     except Exception as exc:  # noqa: BLE001 - any failure is "unhealthy", reported by type
         return {"ok": False, "error": type(exc).__name__}
 

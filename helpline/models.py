@@ -1,12 +1,12 @@
 """Imports every feature package's models so metadata (and Alembic) sees all tables."""
 
 from agent_console.models import AgentStateChange, AuditEntry, StaffSkill, StaffUser, Ticket
-from helpline.db import Base
+from helpline.db import Base, HealthProbe
 from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
 from recordings.models import Recording
 from transcription.models import Transcript
 
 __all__ = [
     "AgentStateChange", "AuditEntry", "Base", "Call", "CallEvent", "Caller", "CallbackRequest",
-    "Notice", "Recording", "StaffSkill", "StaffUser", "Ticket", "Transcript",
+    "HealthProbe", "Notice", "Recording", "StaffSkill", "StaffUser", "Ticket", "Transcript",
 ]

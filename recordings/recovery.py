@@ -2,9 +2,11 @@
 
 Twilio keeps a recording until we delete it, and we delete it only after a
 verified local copy, so a voicemail whose callback was lost (network, a deploy,
-a failing database) still sits at Twilio. Once an hour this job lists Twilio's
-recent recordings and takes in every completed one we have never heard of,
-exactly as the webhook would have.
+a failing database) still sits at Twilio. Every `reliability.recovery_sweep_seconds`
+the scheduler lists Twilio's recent recordings and takes in every completed one we
+have never heard of, exactly as the webhook would have — including the voicemails
+left through the apology while the database was down, whose call may never have
+been stored: their line (and so their language) comes from Twilio's record of the call.
 """
 
 from __future__ import annotations
@@ -39,7 +41,22 @@ def recover_missed_recordings(svc: Services | None = None) -> int:
                 duration_seconds=float(item.duration) if item.duration else None,
                 channels=int(item.channels or 1), source=item.source, requested_kind=None)
             call = store.find_call(session, item.call_sid)
-            if take_in(svc, session, callback, call.language if call else None):
+            language = call.language if call else _line_language(svc, item.call_sid)
+            if take_in(svc, session, callback, language):
                 recovered += 1
                 log.warning("recording %s had no callback; recovered from Twilio", item.sid)
     return recovered
+
+
+def _line_language(svc: Services, call_sid: str | None) -> str | None:
+    """The default language of the number Twilio says the call reached."""
+    if not call_sid:
+        return None
+    try:
+        called = svc.twilio.calls(call_sid).fetch().to
+    except Exception as exc:  # noqa: BLE001 - the ticket then takes the first language
+        log.info("could not ask Twilio which line call %s reached: %s", call_sid,
+                 type(exc).__name__)
+        return None
+    number = svc.config.number(called or "")
+    return number.fallback_language if number else None

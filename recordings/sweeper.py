@@ -12,10 +12,12 @@ their attempts, so re-queuing is always safe and never loops for ever.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -30,6 +32,7 @@ from recordings.models import Recording
 GRACE = timedelta(seconds=10)
 LOCK_KEY = "hl:lock:intake-sweep"
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+IN_FLIGHT_SECONDS = 0.5
 
 log = logging.getLogger("helpline.recordings")
 
@@ -82,6 +85,13 @@ def job_verdict(redis: Any, job_id: str | None, lease_seconds: float, now: datet
     except NoSuchJobError:
         return "missing"
     status = job.get_status(refresh=False)
+    if status == JobStatus.QUEUED and not _in_queue(redis, job):
+        # Said to be queued but in no queue (its queue was lost): it would never run —
+        # unless a worker is picking it up this very moment, so look again.
+        time.sleep(IN_FLIGHT_SECONDS)
+        if job.get_status(refresh=True) == JobStatus.QUEUED and not _in_queue(redis, job):
+            return "missing"
+        status = job.get_status(refresh=False)
     if status in LIVE_STATUSES:
         return "live"
     if status == JobStatus.STARTED:
@@ -94,6 +104,10 @@ def job_verdict(redis: Any, job_id: str | None, lease_seconds: float, now: datet
             return "live"
         return "abandoned"
     return str(status.value if isinstance(status, JobStatus) else status or "missing")
+
+
+def _in_queue(redis: Any, job: Job) -> bool:
+    return redis.lpos(Queue.redis_queue_namespace_prefix + job.origin, job.id) is not None
 
 
 def requeue(svc: Services, owed: OwedStep, why: str) -> None:

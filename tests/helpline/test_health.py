@@ -55,8 +55,37 @@ def test_healthy_with_database_redis_and_a_worker(tmp_path, database_url):
 
 
 def test_unhealthy_without_redis_configured(tmp_path):
-    app = create_app(load_settings(make_environ(tmp_path)))
+    from helpline import migrate
+
+    settings = load_settings(make_environ(tmp_path))
+    migrate.upgrade(settings.database_url)
+    app = create_app(settings)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["checks"]["redis"] == {"ok": False, "error": "REDIS_URL is not set"}
     assert response.json["checks"]["database"]["ok"] is True
+
+
+def test_liveness_needs_nothing_readiness_needs_a_writable_database(tmp_path, redis_url):
+    """A database that can be read but not written is not ready; the process is still live."""
+    import sqlite3
+
+    from helpline import migrate
+
+    url = f"sqlite:///{tmp_path / 'helpline.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app(load_settings(make_environ(tmp_path, DATABASE_URL=url,
+                                                REDIS_URL=redis_url)))
+    client = app.test_client()
+    assert client.get("/healthz/ready").json["checks"]["database"]["ok"] is True
+    holder = sqlite3.connect(tmp_path / "helpline.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")   # readers still read (WAL); nobody else writes
+    try:
+        ready = client.get("/healthz/ready")
+        assert ready.status_code == 503
+        assert ready.json["checks"]["database"] == {"ok": False, "error": "OperationalError"}
+        assert client.get("/healthz/live").status_code == 200
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/healthz/ready").json["checks"]["database"]["ok"] is True
