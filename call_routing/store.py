@@ -140,7 +140,7 @@ def queued_call_facts(session: Session, call_sids: list[str]) -> dict[str, Queue
     for row in session.execute(select(Call.call_sid, CallbackRequest.status)
                                .join(Call, CallbackRequest.call_id == Call.id)
                                .where(Call.call_sid.in_(call_sids))):
-        # Any still-open request keeps the entry; otherwise the latest status read.
+        # One open request keeps the entry, whatever older ones of the call say.
         if requests.get(row.call_sid) not in OPEN_CALLBACK_STATUSES:
             requests[row.call_sid] = row.status
     return {sid: QueuedCallFacts(is_ended, requests.get(sid)) for sid, is_ended in ended.items()}
