@@ -3,6 +3,14 @@
 Twilio signs the URL it was configured with. Behind a proxy or tunnel the URL
 Flask sees differs (http vs https, internal host), so the URL is rebuilt from
 `PUBLIC_BASE_URL` when set, else from `X-Forwarded-Proto`/`X-Forwarded-Host`.
+
+The signature must cover exactly what the views read, one value per name. Twilio's
+voice, status and recording webhooks send each parameter once (no repeated names
+are documented for them; the array parameters Twilio has are in other products'
+webhooks), so a name that comes twice — in the form, in the query, or once in each —
+is refused rather than guessed at: a view reading the first value and a check
+reading all of them (or the other way round) is how a forged value slips past a
+valid signature. File parts are refused too: the signature never covers them.
 """
 
 from __future__ import annotations
@@ -35,11 +43,22 @@ def public_url(req: Request, public_base_url: str | None) -> str:
 
 def is_valid_twilio_request(req: Request, auth_token: str, public_base_url: str | None) -> bool:
     signature = req.headers.get("X-Twilio-Signature", "")
-    if not signature:
+    if not signature or not has_one_value_per_name(req):
         return False
     validator = RequestValidator(auth_token)
     params = req.form.to_dict(flat=True) if req.method == "POST" else {}
     return bool(validator.validate(public_url(req, public_base_url), params, signature))
+
+
+def has_one_value_per_name(req: Request) -> bool:
+    """No parameter name repeated within or across the query and the form, and no
+    file parts: then `request.form[name]` and `request.args[name]` are all there is."""
+    form, query = req.form, req.args
+    if req.files:
+        return False
+    if any(len(values) > 1 for values in (*form.listvalues(), *query.listvalues())):
+        return False
+    return not set(form.keys()) & set(query.keys())
 
 
 def twilio_request(view: Callable[..., Any]) -> Callable[..., Any]:

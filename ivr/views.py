@@ -74,6 +74,11 @@ class VoiceRequest:
 
     @classmethod
     def parse(cls, form: dict[str, str], region: str | None) -> VoiceRequest:
+        from helpline.webhook_input import bounded
+
+        # A field out of its shape or bound (a CallSid with a NUL, a 100 KB one) is
+        # treated as missing: it is never stored, used as a Redis key or echoed.
+        form = bounded(form)
         return cls(
             call_sid=form.get("CallSid", "").strip(),
             to=(form.get("To") or form.get("Called") or "").strip(),
@@ -320,7 +325,9 @@ def _language(state: Route, line: Line) -> str:
 
 
 def _to() -> str:
-    return (request.form.get("To") or request.form.get("Called") or "").strip()
+    from helpline.webhook_input import field
+
+    return field(request.form, "To") or field(request.form, "Called")
 
 
 def _parse(line: Line) -> VoiceRequest:

@@ -6,13 +6,16 @@ No Flask, Twilio, SQLAlchemy or Redis: plain values in, plain values out.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+from helpline.webhook_input import bounded
+
+RECORDING_SID = re.compile(r"\ARE[0-9a-fA-F]{32}\Z")   # \Z: no trailing newline either
+CALL_SID = re.compile(r"\ACA[0-9a-fA-F]{32}\Z")
 
 VOICEMAIL = "voicemail"
 CALL = "call"
@@ -63,19 +66,25 @@ class RecordingCallback:
 
 def parse_callback(form: Mapping[str, str], requested_kind: str | None = None
                    ) -> RecordingCallback:
-    """Twilio's recording status callback fields → a typed event."""
+    """Twilio's recording status callback fields → a typed event.
+
+    A field outside its shape or length, or carrying a control character, counts as
+    absent (`helpline.webhook_input`): none of it reaches the database or a log.
+    """
+    form = bounded(form)
     sid = (form.get("RecordingSid") or "").strip()
-    if not RECORDING_SID.match(sid):
+    if not RECORDING_SID.fullmatch(sid):
         raise InvalidCallback("RecordingSid is missing or malformed")
     call_sid = (form.get("CallSid") or "").strip() or None
-    if call_sid is not None and not CALL_SID.match(call_sid):
+    if call_sid is not None and not CALL_SID.fullmatch(call_sid):
         call_sid = None
     return RecordingCallback(
         recording_sid=sid,
         call_sid=call_sid,
         status=(form.get("RecordingStatus") or "completed").strip().lower(),
         duration_seconds=_number(form.get("RecordingDuration")),
-        channels=int(_number(form.get("RecordingChannels")) or 1),
+        # Twilio records one channel or two (a recorded <Dial>).
+        channels=2 if (_number(form.get("RecordingChannels")) or 1) >= 2 else 1,
         source=form.get("RecordingSource") or None,
         requested_kind=requested_kind if requested_kind in KINDS else None,
     )
@@ -129,4 +138,5 @@ def _number(raw: str | None) -> float | None:
         value = float(raw)
     except ValueError:
         return None
-    return value if value >= 0 else None
+    # "inf" and "nan" parse as floats too; neither is a duration or a channel count.
+    return value if math.isfinite(value) and value >= 0 else None

@@ -79,3 +79,21 @@ def test_retries_back_off_exponentially():
     intervals = domain.RETRY_INTERVALS
     assert all(b == a * 3 for a, b in zip(intervals, intervals[1:], strict=False))
     assert domain.MAX_ATTEMPTS == len(intervals) + 1
+
+
+@pytest.mark.parametrize("sid", ["RE" + "a" * 32 + "\x00", "RE" + "a" * 100_000,
+                                 "RE" + "a" * 31 + "\x00", "RE" + "a" * 32 + "\n/x"])
+def test_parse_callback_refuses_a_recording_sid_with_control_characters_or_oversized(sid):
+    with pytest.raises(domain.InvalidCallback):
+        domain.parse_callback({"RecordingSid": sid})
+
+
+def test_parse_callback_treats_out_of_bounds_fields_as_absent():
+    event = domain.parse_callback({
+        "RecordingSid": SID, "CallSid": CALL_SID[:-1] + "\x00",
+        "RecordingStatus": "absent\r\nX-Injected: 1", "RecordingSource": "D" * 300,
+        "RecordingDuration": "1e999", "RecordingChannels": "inf"})
+    assert (event.call_sid, event.status, event.source, event.duration_seconds,
+            event.channels) == (None, "completed", None, None, 1)
+    assert domain.parse_callback({"RecordingSid": SID, "RecordingChannels": "nan",
+                                  "CallSid": "CA" + "b" * 100_000}).call_sid is None
