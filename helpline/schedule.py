@@ -2,6 +2,7 @@
 
 Each duty is a loop in its own thread, so none waits behind another and none piles
 up: the routing tick (offer deadlines, wrap-up ends, widening) every half second;
+the routing heal (ghost queue entries, calls whose end was never reported) every 10 s;
 rq's delayed jobs (retries with backoff) promoted every second; the durable-intake
 sweep, the recovery of recordings whose callback never came, and retention at their
 configured intervals. A loop whose dependency is down (Redis, the database, Twilio)
@@ -27,6 +28,7 @@ from helpline.services import Services, build_services
 from helpline.settings import SettingsError, load_settings
 
 ROUTING_TICK_SECONDS = 0.5
+ROUTING_HEAL_SECONDS = 10.0
 RQ_PROMOTE_SECONDS = 1.0
 RETENTION_SECONDS = 3600
 
@@ -73,7 +75,9 @@ def duties(svc: Services) -> list[Loop]:
     routing = routing_service(svc)   # built before the threads share it
     promoter = DelayedJobPromoter(svc)
     return [
-        Loop("routing tick", ROUTING_TICK_SECONDS, routing.sweep),
+        Loop("routing tick", ROUTING_TICK_SECONDS, routing.tick),
+        # Database and Twilio checks, apart: a slow Twilio never delays an offer deadline.
+        Loop("routing heal", ROUTING_HEAL_SECONDS, routing.heal),
         Loop("delayed jobs", RQ_PROMOTE_SECONDS, promoter.promote),
         Loop("intake sweep", reliability.intake_sweep_seconds,
              lambda: (sweep_intake(svc), requeue_lost_callbacks(svc))),

@@ -65,7 +65,7 @@ def run_worker(burst: bool = False, queue_names: Sequence[str] = queues.ALL,
                                   connection=connection)
             started = time.monotonic()
             worker.work(burst=burst, with_scheduler=False)
-            if burst or worker._stop_requested:
+            if burst or _asked_to_stop(worker):
                 return
             log.warning("rq left its work loop; starting a fresh worker")
             if time.monotonic() - started > backoff.healthy_after:
@@ -76,6 +76,11 @@ def run_worker(burst: bool = False, queue_names: Sequence[str] = queues.ALL,
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         time.sleep(backoff.next())
+
+
+def _asked_to_stop(worker: Worker | SimpleWorker) -> bool:
+    """rq left its loop because of SIGTERM/SIGINT (it records when), not an error."""
+    return bool(worker._stop_requested or getattr(worker, "_shutdown_requested_date", None))
 
 
 def run_preloads(queue_names: Sequence[str] = queues.ALL) -> None:

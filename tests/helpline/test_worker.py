@@ -50,3 +50,50 @@ def test_unknown_queue_is_one_clear_line(tmp_path, redis_url):
     assert process.returncode == 1
     assert output.strip() == ("helpline worker: unknown queue(s) fax; the queues are "
                               "routing, recordings, transcription, maintenance")
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("command", [["worker", "--queues", "maintenance"], ["scheduler"]])
+def test_worker_and_scheduler_outlive_a_redis_outage(tmp_path, command):
+    """Redis stops for a few seconds: the process stays up, then works again."""
+    import redis
+
+    from helpline.embedded_redis import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path / "redis", persist=False).start()
+    env = make_environ(tmp_path, REDIS_URL=server.url)
+    process = subprocess.Popen([sys.executable, "-m", "helpline", *command],
+                               env={**env, "PATH": "/usr/bin:/bin"}, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        client = redis.Redis.from_url(server.url)
+        if command[0] == "worker":
+            wait_for(lambda: client.keys("rq:worker:*"), 30, "the worker registers")
+        else:
+            wait_for(lambda: client.keys("rq:scheduler-lock:*"), 30, "the scheduler runs")
+        server.stop()
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=6)              # still running through the outage
+        server = EmbeddedRedis(tmp_path / "redis", port=server.port, persist=False).start()
+        client = redis.Redis.from_url(server.url)
+        if command[0] == "worker":
+            job = Queue("maintenance", connection=client).enqueue("os.getpid")
+            wait_for(lambda: job.get_status(refresh=True) == "finished", 60,
+                     "the worker takes jobs again")
+        else:
+            wait_for(lambda: client.keys("rq:scheduler-lock:*"), 60,
+                     "the scheduler takes its locks again")
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+        server.stop()
+    assert "Traceback" not in output, output
