@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from helpline.clock import as_datetime
@@ -226,8 +227,17 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
             call.consented_to_recording = True
         elif isinstance(effect, JoinQueue):
             language, dialect = domain.routing_language(call.language or "en", parents)
-            call_queue(svc).join(call_sid=call.call_sid, language=language, dialect=dialect,
-                                 urgent=call.urgent, callback=effect.callback)
+            try:
+                call_queue(svc).join(call_sid=call.call_sid, language=language,
+                                     dialect=dialect, urgent=call.urgent,
+                                     callback=effect.callback)
+            except RedisError:
+                if not effect.callback:
+                    raise   # a live caller cannot wait in a queue that is not there
+                # The request is a row committed with this step; the intake sweep
+                # queues it when Redis is back (ivr.callback_intake).
+                log.warning("callback request of call %s saved, not queued yet",
+                            call.call_sid)
             if not effect.callback:
                 call.queued_at = call.queued_at or now
                 store.add_event(session, call, "queue_joined", {"language": language}, now)
