@@ -11,6 +11,8 @@ from call_routing import twiml as render
 from call_routing.service import routing_service
 from helpline.services import services
 from helpline.twilio_auth import public_base, twilio_request
+from helpline.webhook_input import call_sid as call_sid_of
+from helpline.webhook_input import field
 
 bp = Blueprint("callbacks", __name__)
 log = logging.getLogger(__name__)
@@ -29,7 +31,9 @@ def _xml(twiml: str) -> Response:
 def agent_answered() -> Response:
     """The agent picked up: dial the caller from the number they called."""
     svc = services()
-    call_sid = request.args.get("call", "")
+    call_sid = call_sid_of(request.args.get("call"))
+    if not call_sid:
+        return _xml(render.hangup())
     try:
         dial = callbacks.dial_for(svc, call_sid)
     except Exception:  # noqa: BLE001 - Twilio routes never fail loudly
@@ -48,8 +52,8 @@ def agent_answered() -> Response:
 def caller_leg_ended() -> Response:
     """The caller's leg ended: reached (and talked) or not; the agent wraps up either way."""
     svc = services()
-    call_sid = request.args.get("call", "")
-    reached = request.form.get("DialCallStatus", "") in ANSWERED
+    call_sid = call_sid_of(request.args.get("call"))
+    reached = field(request.form, "DialCallStatus") in ANSWERED
     _settle(svc, call_sid, reached=reached, how="callback_completed" if reached
             else "callback_unanswered")
     return _xml(render.hangup())
@@ -61,9 +65,9 @@ def agent_leg_status() -> tuple[str, int]:
     """The agent's leg is over. Normally the caller's leg settled the attempt already;
     if the agent never answered, or that report was lost, the request goes back on the
     list rather than being lost (a second call beats a forgotten one)."""
-    status = request.form.get("CallStatus", "")
+    status = field(request.form, "CallStatus")
     if status in AGENT_LEG_FAILED or status == "completed":
-        _settle(services(), request.args.get("call", ""), reached=False,
+        _settle(services(), call_sid_of(request.args.get("call")), reached=False,
                 how="callback_agent_unanswered" if status != "completed"
                 else "callback_unconfirmed")
     return "", 204

@@ -28,6 +28,8 @@ from call_routing.service import (
 )
 from helpline.services import Services, services
 from helpline.twilio_auth import public_base, twilio_request
+from helpline.webhook_input import call_sid as call_sid_of
+from helpline.webhook_input import field
 
 log = logging.getLogger("helpline.routing")
 
@@ -257,7 +259,9 @@ def connecting_prompt(svc: Services, language: str) -> list[Any]:
 @twilio_request
 def bridge() -> Response:
     svc = services()
-    call_sid = request.form.get("CallSid", "")
+    call_sid = field(request.form, "CallSid")
+    if not call_sid:
+        return _xml(render.hangup())
     try:
         status = routing_service(svc).engine.status(call_sid)
         if status is None or status.state != "connected" or status.agent_id is None:
@@ -284,9 +288,11 @@ def bridge() -> Response:
 @twilio_request
 def bridge_ended() -> Response:
     svc = services()
-    call_sid = request.form.get("CallSid", "")
-    dial_status = request.form.get("DialCallStatus", "")
-    caller_gone = request.form.get("CallStatus") in ("completed", "canceled", "failed")
+    call_sid = field(request.form, "CallSid")
+    dial_status = field(request.form, "DialCallStatus")
+    caller_gone = field(request.form, "CallStatus") in ("completed", "canceled", "failed")
+    if not call_sid:
+        return _xml(render.hangup())
     try:
         routing = routing_service(svc)
         status = routing.engine.status(call_sid)
@@ -329,8 +335,11 @@ def _conference_twiml(svc: Services, call_sid: str) -> str:
 def conference() -> Response:
     """The caller (no `call` parameter) or an agent dialled in (`?call=<caller's CallSid>`)."""
     svc = services()
-    joining_agent = request.args.get("call")
-    call_sid = joining_agent or request.form.get("CallSid", "")
+    # The room is named by the caller's CallSid: only a well-formed one reaches TwiML.
+    joining_agent = call_sid_of(request.args.get("call")) if "call" in request.args else None
+    call_sid = joining_agent if joining_agent is not None else field(request.form, "CallSid")
+    if not call_sid:
+        return _xml(render.hangup())
     try:
         if joining_agent:
             return _xml(render.conference(call_sid, record=False, recording_status_url="",

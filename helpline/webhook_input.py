@@ -27,7 +27,7 @@ SID_SHAPES: dict[str, re.Pattern[str]] = {
         ("QueueSid", "QU"), ("TranscriptionSid", "TR"), ("ApplicationSid", "AP"),
     )
 }
-PHONE_MAX = 32          # E.164 is at most 16 characters; "client:..." identities are short
+PHONE_MAX = 20          # E.164 is at most 16 characters (the column is 20); "client:agent-N" fits
 DIGITS_MAX = 64         # a keyed-in callback number, or "hangup"
 FIELD_MAX = 256         # anything else Twilio sends (statuses, durations, URLs, cities)
 NAME_MAX = 64           # field names: Twilio's are short CamelCase words
@@ -64,3 +64,8 @@ def field(form: Mapping[str, str], name: str) -> str:
     """One field, stripped, or "" when it is absent or out of bounds."""
     value = form.get(name)
     return value.strip() if value is not None and acceptable(name, value) else ""
+
+
+def call_sid(value: str | None) -> str:
+    """A CallSid passed back to us in a URL we built (`?call=`), or "" if malformed."""
+    return field({"CallSid": value or ""}, "CallSid")

@@ -19,6 +19,7 @@ from helpline.config import HelplineConfig
 from helpline.pii import InvalidPhoneNumber, normalise_number
 from helpline.services import Services, services
 from helpline.twilio_auth import public_base, twilio_request
+from helpline.webhook_input import field
 from ivr import domain, store
 from ivr.queueing import call_queue
 from ivr.steps import (
@@ -187,8 +188,8 @@ def _spoken_apology(error: Exception):
     if isinstance(error, HTTPException):
         return error
     # Never the caller's number here: only the CallSid and the failure.
-    log.exception("IVR step failed for call %s at %s", request.form.get("CallSid", "?")[:40],
-                  request.path)
+    log.exception("IVR step failed for call %s at %s",
+                  field(request.form, "CallSid") or "?", request.path)
     try:
         services().db.scoped().rollback()
     except Exception:  # noqa: BLE001 - the apology must go out whatever else is broken
