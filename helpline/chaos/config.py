@@ -17,6 +17,7 @@ from helpline.settings import DEMO_CONFIG
 
 KOREAN_LINE = "+661800000198"
 INDONESIAN_LINE = "+601800881010"
+NEPALI_LINE = "+661800000104"
 KOREAN = {"name": "Korean", "native_name": "한국어", "espeak_voice": "ko", "fallback": "en"}
 
 

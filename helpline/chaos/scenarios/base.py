@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpline.chaos.calls import Agent, PlacedCall, StandIn
-from helpline.chaos.config import KOREAN_LINE
+from helpline.chaos.config import KOREAN_LINE, NEPALI_LINE
 from helpline.chaos.figures import DatabaseFigures
 from helpline.chaos.stack import Stack, StackError
 
@@ -20,6 +20,7 @@ KOREAN_MESSAGES = (
     "일을 너무 많이 하고 돈을 못 받았습니다",
     "회사에서 나가라고 했습니다",
 )
+ENGLISH_MESSAGES = ("My employer kept my passport", "I was not paid for two months")
 DEMO_PASSWORD = "helpline-demo"       # helpline.demo seeds the stack's staff with it
 INDONESIAN_AGENT = "sari@helpline.example"
 
@@ -65,6 +66,21 @@ class Run:
             calls.append(self.stand_in.leave_voicemail(to=KOREAN_LINE, say=say, voice="ko",
                                                        record_end=record_end))
             time.sleep(gap)
+        return calls
+
+    def mixed_voicemails(self, count: int, *, korean: int, gap: float = 0.5
+                         ) -> list[PlacedCall]:
+        """`korean` voicemails on the Korean line (machine-transcribed), the rest on the
+        Nepali line in English (no model: they wait for people), interleaved."""
+        calls = []
+        for n in range(count):
+            if n * korean // count != (n + 1) * korean // count:
+                calls += self.korean_voicemails(1, gap=gap)
+            else:
+                calls.append(self.stand_in.leave_voicemail(
+                    to=NEPALI_LINE, say=ENGLISH_MESSAGES[n % len(ENGLISH_MESSAGES)],
+                    voice="en"))
+                time.sleep(gap)
         return calls
 
     def wait_voicemails(self, calls: list[PlacedCall], done: Callable[[dict[str, Any]], bool],

@@ -16,15 +16,18 @@ from helpline.chaos.stack import wait_for
 CALL_TIMEOUT = 180.0
 
 
-def redis_outage(run: Run, *, calls: int = 20, outage_seconds: float = 45.0,
-                 settle_timeout: float = 300.0) -> dict[str, Any]:
-    """Redis is killed (SIGKILL) as the first of `calls` voicemails is recorded, stays
-    down `outage_seconds`, and comes back on the same port with its AOF."""
+def redis_outage(run: Run, *, calls: int = 20, korean: int | None = None,
+                 outage_seconds: float = 45.0, settle_timeout: float = 300.0
+                 ) -> dict[str, Any]:
+    """Redis is killed (SIGKILL) once `calls` callers are in the menu on their way to
+    leave a voicemail, stays down `outage_seconds`, and comes back on the same port
+    with its AOF. Every message is recorded, and its callback sent, during the outage.
+
+    `korean` of them (default all) are on the Korean line and machine-transcribed;
+    the others are on the Nepali line, whose messages wait for people."""
     redis = run.stack.redis
-    placed = run.korean_voicemails(calls)
-    # "During": the first message is on tape, the others are still being spoken.
-    wait_for("the first voicemail to be recorded",
-             lambda: run.stand_in.report(placed[0].sid).get("recordings"), 90, 0.2)
+    korean = calls if korean is None else korean
+    placed = run.mixed_voicemails(calls, korean=korean)
     redis.kill()
     killed_at = time.monotonic()
     time.sleep(max(0.0, outage_seconds - (time.monotonic() - killed_at)))
@@ -33,7 +36,8 @@ def redis_outage(run: Run, *, calls: int = 20, outage_seconds: float = 45.0,
     run.stand_in.wait_finished(placed, CALL_TIMEOUT)
     summary, settled = run.wait_voicemails(placed, voicemails_settled, settle_timeout)
     return {
-        "calls": calls, "outage_seconds": round(back_at - killed_at, 1),
+        "calls": calls, "korean_calls": korean,
+        "outage_seconds": round(back_at - killed_at, 1),
         **summary,
         "seconds_to_settle_after_redis_returned": since(back_at, settled),
         "settle_timeout_seconds": settle_timeout,
