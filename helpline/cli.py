@@ -17,6 +17,7 @@ BENCHMARKS = {
     "webhooks": "simulator.bench:bench_webhooks",
     "routing": "call_routing.bench:bench_routing",
     "transcription": "transcription.bench:bench_transcription",
+    "chaos": "helpline.chaos.bench:bench_chaos",
 }
 
 

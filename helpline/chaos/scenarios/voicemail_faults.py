@@ -72,7 +72,8 @@ def transcriber_kill(run: Run, *, kills: int = 3, voicemails: int = 4,
 
     summary, settled = run.wait_voicemails(placed, accounted, settle_timeout)
     return {
-        "kills": len(killed), "voicemails": voicemails, **summary, **_outcomes(run, sids),
+        "kills": len(killed), "killed_during_jobs": [item["job"] for item in killed],
+        "voicemails": voicemails, **summary, **_outcomes(run, sids),
         "seconds_to_settle_after_last_kill": since(last_kill, settled),
         **run.process_figures(),
     }
