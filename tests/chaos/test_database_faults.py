@@ -51,8 +51,8 @@ def test_database_locked_for_45_s_callers_still_served_and_voicemails_taken_in(s
 
 
 def test_database_read_only_apology_at_most_once_per_call(stack):
-    figures = run_on(stack, "database_read_only", seconds=25.0, callers=4,
+    figures = run_on(stack, "database_read_only", seconds=15.0, callers=3,
                      intake_timeout=120.0)
     assert not figures["fault_problems"]
     assert figures["apologies_max_per_call"] <= 1, shown(figures)
-    assert_callers_served(figures, 4)
+    assert_callers_served(figures, 3)

@@ -69,7 +69,8 @@ def run_on(stack: Stack, name: str, **options: Any) -> dict[str, Any]:
     finally:
         run.close()
     return {"scenario": name, "database": stack.database.backend,
-            "reliability": stack.reliability, "seconds": run.seconds(), **figures}
+            "reliability": stack.reliability, "seconds": run.seconds(), **figures,
+            "timeline": run.timeline}
 
 
 def run_scenario(name: str, folder: Path, database: str = "sqlite",

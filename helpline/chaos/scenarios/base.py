@@ -35,6 +35,8 @@ class Run:
     log_mark: int = field(init=False)
     started: float = field(default_factory=time.monotonic)
     agents: list[Agent] = field(default_factory=list)
+    # When each step of the scenario was reached, seconds since it started.
+    timeline: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.stand_in = StandIn(self.stack.stand_in_url)
@@ -68,7 +70,7 @@ class Run:
             time.sleep(gap)
         return calls
 
-    def mixed_voicemails(self, count: int, *, korean: int, gap: float = 0.5
+    def mixed_voicemails(self, count: int, *, korean: int, gap: float = 0.3
                          ) -> list[PlacedCall]:
         """`korean` voicemails on the Korean line (machine-transcribed), the rest on the
         Nepali line in English (no model: they wait for people), interleaved."""
@@ -102,6 +104,9 @@ class Run:
         return {"processes_restarted": self.stack.restarts(self.log_mark),
                 "children_running": running,
                 "all_children_running": all(running.values()) and self.stack.run_alive()}
+
+    def mark(self, step: str) -> None:
+        self.timeline[step] = self.seconds()
 
     def seconds(self) -> float:
         return round(time.monotonic() - self.started, 1)

@@ -29,7 +29,7 @@ def database_locked(run: Run, *, seconds: float = 45.0, callers: int = 6,
                            callers=callers, intake_timeout=intake_timeout)
 
 
-def database_read_only(run: Run, *, seconds: float = 25.0, callers: int = 4,
+def database_read_only(run: Run, *, seconds: float = 15.0, callers: int = 3,
                        intake_timeout: float = 120.0) -> dict[str, Any]:
     return _writes_refused(run, run.stack.database.read_only, "read_only", seconds=seconds,
                            callers=callers, intake_timeout=intake_timeout)

@@ -21,13 +21,17 @@ from helpline.chaos.stack import wait_for
 OFFER_WINDOW = 30.0        # how long the agent waits for the caller's offer at most
 POLL = 0.1
 GHOST_WATCH = 5.0          # how long to watch for the ghost coming back
+GHOST_LEAD = 4.0           # how long before the second caller the first one dials
 WAIT_PATH = "/twilio/voice/queue/wait"     # the IVR's hold loop
+QUEUE_JOINED = "queue_joined"               # the prompt a caller hears on joining a queue
 
 
 def on_hold(report: dict[str, Any]) -> bool:
-    """In a Twilio <Enqueue>, or in the IVR's own hold loop (a redirect to the wait URL)."""
-    return bool(report.get("in_queue")) or any(
-        url.split("?")[0].endswith(WAIT_PATH) for url in report.get("path", []))
+    """Waiting for an agent: hearing that they joined the queue, in a Twilio <Enqueue>,
+    or in the IVR's own hold loop (a redirect to the wait URL)."""
+    return (bool(report.get("in_queue"))
+            or any(item.get("prompt_id") == QUEUE_JOINED for item in report.get("heard", []))
+            or any(url.split("?")[0].endswith(WAIT_PATH) for url in report.get("path", [])))
 
 
 def _queued(run: Run, call: PlacedCall, timeout: float = 60.0) -> float:
@@ -87,21 +91,30 @@ def ghost_in_queue(run: Run) -> dict[str, Any]:
     `completed` status callback. Caller B waits; then the agent becomes available."""
     agent = _logged_in_agent(run, "break")
     ghost = run.stand_in.wait_in_queue(to=INDONESIAN_LINE)
-    _queued(run, ghost)
-    # B dials now and reaches the queue after A has gone: A is the older entry.
+    # B dials a few seconds after A, so B is still in the menu when A hangs up on
+    # hold: A is the older queue entry, the one offered first.
+    time.sleep(GHOST_LEAD)
     caller = run.stand_in.wait_in_queue(to=INDONESIAN_LINE)
+    _queued(run, ghost)
+    run.mark("first caller on hold")
     run.stand_in.add_fault("webhook", "drop", match="/twilio/voice/status")
     run.stand_in.hang_up(ghost.sid)
     run.stand_in.wait_finished([ghost], 30)
     status_hooks = [hook for hook in ghost.report["webhooks"] if hook["purpose"] == "status"]
     require(bool(status_hooks) and all(hook["status"] is None for hook in status_hooks),
             f"the status callback was not dropped: {status_hooks}")
+    require(not on_hold(run.stand_in.report(caller.sid)),
+            "the second caller reached the queue before the first hung up")
 
+    run.mark("first caller hung up")
     _queued(run, caller)
+    run.mark("second caller on hold")
     available_at = time.monotonic()
     agent.set_state("available")
     offers = _offer_for(agent, caller.sid, available_at)
+    run.mark("second caller offered")
     outcome = _finish_call(run, agent, caller) if offers["offered_after_seconds"] else None
+    run.mark("second caller's call over")
     if outcome is None:
         run.stand_in.hang_up(caller.sid)
         run.stand_in.wait_finished([caller], 30)
@@ -148,16 +161,19 @@ def download_stalled(run: Run, *, stall_seconds: float = 120.0) -> dict[str, Any
     [sid] = voicemail.recording_sids
     wait_for("the download to start (and hang)", lambda: any(
         row["status"] == "downloading" for row in run.figures.recordings([sid])), 60, 0.2)
+    run.mark("download hanging")
 
     agent.set_state("available")
     free_at = time.monotonic()
     joined = _queued(run, first)
+    run.mark("first caller on hold")
     while_free = _offer_for(agent, first.sid, max(joined, free_at))
     first_outcome = None
     if while_free["offered_after_seconds"] is not None:
         # The second caller is on hold by now, while the agent talks to the first.
         run.stand_in.wait_until(second, "the second caller to wait", on_hold, 30)
         first_outcome = _finish_call(run, agent, first, end_wrap_up=False)
+    run.mark("first call over")
     freed = time.monotonic()
     _end_wrap_up(agent)
     when_freed = _offer_for(agent, second.sid, freed)

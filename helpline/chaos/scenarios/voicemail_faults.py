@@ -29,10 +29,12 @@ def redis_outage(run: Run, *, calls: int = 20, korean: int | None = None,
     korean = calls if korean is None else korean
     placed = run.mixed_voicemails(calls, korean=korean)
     redis.kill()
+    run.mark("redis killed")
     killed_at = time.monotonic()
     time.sleep(max(0.0, outage_seconds - (time.monotonic() - killed_at)))
     redis.start()
     back_at = time.monotonic()
+    run.mark("redis back")
     run.stand_in.wait_finished(placed, CALL_TIMEOUT)
     summary, settled = run.wait_voicemails(placed, voicemails_settled, settle_timeout)
     return {
@@ -47,13 +49,13 @@ def redis_outage(run: Run, *, calls: int = 20, korean: int | None = None,
     }
 
 
-def transcriber_kill(run: Run, *, kills: int = 3, voicemails: int = 4,
+def transcriber_kill(run: Run, *, kills: int = 3, voicemails: int = 3,
                      settle_timeout: float = 240.0) -> dict[str, Any]:
     """The transcriber is killed with SIGKILL while a transcription job runs, `kills`
     times; `helpline run` restarts it each time."""
-    # Long messages (a sentence said six times, ~20 s) so a job runs long enough to be
+    # Long messages (a sentence said five times, ~15 s) so a job runs long enough to be
     # caught in the act.
-    placed = run.korean_voicemails(voicemails, gap=4.0, repeat=6)
+    placed = run.korean_voicemails(voicemails, gap=4.0, repeat=5)
     redis = run.stack.redis.client()
     killed = []
     for _ in range(kills):
@@ -61,6 +63,7 @@ def transcriber_kill(run: Run, *, kills: int = 3, voicemails: int = 4,
                           lambda: current_job(redis, run.stack.pid_of("transcriber")), 180, 0.1)
         pid = run.stack.kill_child("transcriber")
         killed.append({"job": job_id, "pid": pid})
+        run.mark(f"kill {len(killed)}")
         run.stack.wait_restarted("transcriber", pid, 60)
     last_kill = time.monotonic()
     run.stand_in.wait_finished(placed, CALL_TIMEOUT)
