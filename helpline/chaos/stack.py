@@ -89,9 +89,6 @@ class Stack:
     started_at: float = 0.0
     ready_at: float = 0.0
     stopped: list[str] | None = None
-    # Every pid the stack ever had, for the leftover check at teardown.
-    _seen: set[int] = field(default_factory=set)
-    _log_offset: int = 0
 
     @property
     def app_url(self) -> str:
@@ -168,6 +165,8 @@ class Stack:
         try:
             wait_for("/healthz/ready", up, timeout, interval=0.5)
         except StackError as exc:
+            if "stderr ends" in str(exc):
+                raise
             raise StackError(f"{exc}; stderr ends:\n{self.stderr_tail()}") from None
 
     def stop(self) -> list[str]:
@@ -175,7 +174,6 @@ class Stack:
         behind (and have now been killed)."""
         if self.stopped is not None:
             return self.stopped
-        self._remember_descendants()
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -188,28 +186,24 @@ class Stack:
         for proc in leftovers:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
+        psutil.wait_procs(leftovers, timeout=10)
         self.redis.stop()
         with contextlib.suppress(Exception):
             self.database.drop()
         self.stopped = [f"{proc.pid} {' '.join(_cmdline(proc))[:120]}" for proc in leftovers]
         return self.stopped
 
-    def _remember_descendants(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(psutil.Error):
-            root = psutil.Process(self.process.pid)
-            self._seen.update(proc.pid for proc in root.children(recursive=True))
-        self._seen.add(self.process.pid)
-
     def _leftovers(self) -> list[psutil.Process]:
+        """Live processes started for this stack, found by the instance folder in their
+        environment: that also finds orphans (a work horse whose worker was killed),
+        which are no longer anyone's descendants."""
+        instance = str(self.folder / "instance")
         alive = []
-        for pid in sorted(self._seen):
+        for proc in psutil.process_iter(["pid", "status"]):
+            if proc.pid == os.getpid() or proc.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
             with contextlib.suppress(psutil.Error):
-                proc = psutil.Process(pid)
-                # A pid reused by someone else's process since is not ours.
-                if proc.status() != psutil.STATUS_ZOMBIE and str(self.folder) in " ".join(
-                        proc.environ().values()):
+                if proc.environ().get("HELPLINE_INSTANCE_DIR") == instance:
                     alive.append(proc)
         return alive
 
@@ -225,8 +219,6 @@ class Stack:
                 name = child_name(_cmdline(proc))
                 if name is not None and proc.status() != psutil.STATUS_ZOMBIE:
                     found[name] = proc
-                    self._seen.add(proc.pid)
-        self._remember_descendants()
         return found
 
     def pid_of(self, name: str) -> int | None:
