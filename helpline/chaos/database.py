@@ -38,6 +38,29 @@ class DatabaseFaultError(RuntimeError):
     pass
 
 
+def freeze_unsupported(folder: Path) -> str | None:
+    """Why SQLite's read-only fault cannot be injected in `folder` (None: it can)."""
+    probe = folder / ".chattr-probe"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        done = subprocess.run(["chattr", "+i", str(probe)], capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            return f"chattr +i failed: {done.stderr.strip() or done.returncode}"
+        try:
+            with open(probe, "ab") as handle:
+                handle.write(b"x")
+            return "a file with the immutable attribute is still writable here"
+        except PermissionError:
+            return None
+    except FileNotFoundError:
+        return "no chattr (e2fsprogs) on this machine"
+    finally:
+        subprocess.run(["chattr", "-i", str(probe)], capture_output=True, check=False)
+        probe.unlink(missing_ok=True)
+
+
 class SqliteDatabase:
     backend = "sqlite"
 

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 import redis
 
-from helpline.chaos.database import PostgresDatabase, SqliteDatabase
+from helpline.chaos.database import PostgresDatabase, SqliteDatabase, freeze_unsupported
 from helpline.chaos.redis_server import ChaosRedis
 from helpline.chaos.stack import child_name
 from tests.chaos.conftest import TEST_DATABASE_URL
@@ -40,6 +40,8 @@ def test_a_locked_sqlite_database_makes_writers_wait_until_it_is_released(tmp_pa
 
 
 def test_a_read_only_sqlite_database_refuses_open_and_new_connections_then_recovers(tmp_path):
+    if why := freeze_unsupported(tmp_path):
+        pytest.skip(f"cannot make a SQLite file read-only for root here: {why}")
     database = sqlite_file(tmp_path)
     already_open = sqlite3.connect(database.path, isolation_level=None)
     already_open.execute("INSERT INTO calls DEFAULT VALUES")

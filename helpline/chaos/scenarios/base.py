@@ -3,8 +3,9 @@ and waits that always end (with a clear message) instead of hanging a test run."
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ class Run:
     agents: list[Agent] = field(default_factory=list)
     # When each step of the scenario was reached, seconds since it started.
     timeline: dict[str, float] = field(default_factory=dict)
+    _messages: Iterator[int] = field(default_factory=itertools.count)
 
     def __post_init__(self) -> None:
         self.stand_in = StandIn(self.stack.stand_in_url)
@@ -63,8 +65,9 @@ class Run:
     def korean_voicemails(self, count: int, *, gap: float = 0.5, repeat: int = 1,
                           record_end: str = "#") -> list[PlacedCall]:
         calls = []
-        for n in range(count):
-            say = " ".join([KOREAN_MESSAGES[n % len(KOREAN_MESSAGES)]] * repeat)
+        for _ in range(count):
+            message = KOREAN_MESSAGES[next(self._messages) % len(KOREAN_MESSAGES)]
+            say = " ".join([message] * repeat)
             calls.append(self.stand_in.leave_voicemail(to=KOREAN_LINE, say=say, voice="ko",
                                                        record_end=record_end))
             time.sleep(gap)
