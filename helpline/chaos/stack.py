@@ -249,6 +249,9 @@ class Stack:
     def run_alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def exit_code(self) -> int | None:
+        return self.process.poll() if self.process is not None else None
+
     # ------------------------------------------------------------------ what it said
 
     def stderr_tail(self, lines: int = 30) -> str:
@@ -257,6 +260,14 @@ class Stack:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+    def said(self) -> list[str]:
+        """What `helpline run` itself said about its children (its "helpline run:" lines)."""
+        try:
+            text = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if line.startswith("helpline run:")]
 
     def restarts(self, since_offset: int = 0) -> dict[str, int]:
         """Children `helpline run` reported as exited (and so restarted), by name."""

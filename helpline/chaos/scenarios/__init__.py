@@ -26,7 +26,7 @@ from helpline.chaos.scenarios.voicemail_faults import (
     transcriber_kill,
     voicemail_burst,
 )
-from helpline.chaos.stack import Stack, new_stack
+from helpline.chaos.stack import Stack, StackError, new_stack
 
 # Shorter than the defaults, so that a sweep's interval is not what a test waits for.
 CHAOS_RELIABILITY = {"intake_sweep_seconds": 5, "recovery_sweep_seconds": 10,
@@ -66,6 +66,12 @@ def run_on(stack: Stack, name: str, **options: Any) -> dict[str, Any]:
     run = Run(stack)
     try:
         figures = scenario.run(run, **options)
+    except Exception as exc:
+        if not stack.run_alive():
+            # The likeliest reason the stand-in stopped answering: the whole stack went.
+            raise StackError(f"helpline run exited (code {stack.exit_code()}) during {name}: "
+                             + " / ".join(stack.said()[-5:])) from exc
+        raise
     finally:
         run.close()
     return {"scenario": name, "database": stack.database.backend,

@@ -3,6 +3,7 @@ and waits that always end (with a clear message) instead of hanging a test run."
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -47,12 +48,12 @@ class Run:
         self.stand_in.clear_faults()
 
     def close(self) -> None:
-        self.stand_in.clear_faults()
+        # The stack may be the thing that broke: tidying up must not hide why.
+        with contextlib.suppress(Exception):
+            self.stand_in.clear_faults()
         for agent in self.agents:
-            try:
+            with contextlib.suppress(Exception):
                 agent.set_state("offline")
-            except Exception:  # noqa: BLE001 - the stack may be the thing that broke
-                pass
             agent.close()
         self.stand_in.close()
         self.figures.close()
