@@ -157,7 +157,8 @@ class Control:
 @dataclass
 class CallScript:
     """What the simulated caller does. `press`: one entry per <Gather> in order
-    ("" = stays silent); `say_text`/`say_voice` or `say_file`: the message spoken
+    ("" = stays silent; "1@2.5" = presses 1 2.5 s into that Gather, cutting its prompts
+    short); `say_text`/`say_voice` or `say_file`: the message spoken
     into a <Record>; `record_end`: how the caller ends a recording ("#", any key,
     "hangup" or "timeout"); `hangup_after`: seconds after answer the caller hangs up."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,12 +21,13 @@ import requests
 from helpline.clock import SimulatedClock, SystemClock
 from helpline.settings import load_settings
 from simulator.call import CallScript
+from simulator.demo_callers import demo_caller, demo_callers
 from simulator.engine import NumberRoute, VoiceEngine
+from simulator.keypad import parse_press
 from simulator.report import call_json
 from simulator.rest import create_rest_app
 from simulator.serving import ServedApp
 
-DEFAULT_FROM = "+959123456789"
 POLL_SECONDS = 0.25
 
 
@@ -72,6 +74,18 @@ def call_in_process(app_url: str, script: CallScript, to: str, from_: str,
         return call_json(call)
 
 
+def _line_demo_caller(config_path: Path, to: str) -> str:
+    """The caller the demo phone would use for this line (a running stand-in picks the
+    same one itself when `from` is left out)."""
+    from helpline.config import load_config
+
+    try:
+        lines = [number.number for number in load_config(config_path).numbers]
+    except Exception:  # noqa: BLE001 - `helpline config check` reports a bad configuration
+        lines = []
+    return demo_callers([*lines, to]).get(to) or demo_caller(to)
+
+
 def print_summary(report: dict[str, Any]) -> None:
     click.echo(f"{report['call_sid']}  {report['from']} → {report['to']}")
     for item in report["heard"]:
@@ -88,10 +102,13 @@ def print_summary(report: dict[str, Any]) -> None:
 
 @click.command("call")
 @click.option("--to", "to", required=True, help="The helpline number to call (E.164).")
-@click.option("--from", "from_", default=DEFAULT_FROM, show_default=True,
-              help="The caller's number (fictional; shown masked).")
+@click.option("--from", "from_", default=None,
+              help="The caller's number (fictional; shown masked). Default: the line's own "
+                   "demo caller, so each line's calls come from a different caller.")
 @click.option("--press", multiple=True,
-              help="Keys for the next <Gather>, one option per menu, e.g. --press 1 --press 2.")
+              help="Keys for the next <Gather>, one option per menu, e.g. --press 1 --press 2; "
+                   "1@2.5 presses 1 2.5 s into that menu's prompts, as a caller who presses "
+                   "ahead does.")
 @click.option("--say", "say", default=None, help="What the caller says into a recording.")
 @click.option("--voice", default="en", show_default=True, help="espeak-ng voice for --say.")
 @click.option("--say-file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -106,12 +123,17 @@ def print_summary(report: dict[str, Any]) -> None:
 @click.option("--timeout", type=float, default=900.0, show_default=True,
               help="Give up on a call through a running stand-in after this many seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON report.")
-def call(to: str, from_: str, press: tuple[str, ...], say: str | None, voice: str,
+def call(to: str, from_: str | None, press: tuple[str, ...], say: str | None, voice: str,
          say_file: str | None, record_end: str, hangup_after: float | None,
          app_url: str | None, real_time: bool, timeout: float, as_json: bool) -> None:
     """Place a simulated call to the helpline; exit 1 if it ended in an application error."""
     if say and say_file:
         raise click.UsageError("give --say or --say-file, not both")
+    for entry in press:
+        try:
+            parse_press(entry)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--press") from None
     settings = load_settings()
     script = CallScript(press=list(press), say_text=say, say_voice=voice, say_file=say_file,
                         record_end=record_end, hangup_after=hangup_after)
@@ -123,6 +145,7 @@ def call(to: str, from_: str, press: tuple[str, ...], say: str | None, voice: st
         report = call_through_server(server, payload, timeout)
         report["via"] = server
     else:
+        from_ = from_ or _line_demo_caller(settings.config_path, to)
         url = app_url or settings.public_base_url or "http://127.0.0.1:5000"
         if urlsplit(url).scheme not in {"http", "https"}:
             raise click.UsageError(f"--app-url {url!r} is not an http(s) URL")

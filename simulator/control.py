@@ -3,9 +3,10 @@ keys on a live call, register simulated agent phones, inject faults. Used by the
 demo phone page, `helpline call` and tests that drive a running stand-in.
 
   GET    /sim/health                      {"ok": true, ...}
-  GET    /sim/numbers                     the configured lines
+  GET    /sim/numbers                     the configured lines, each with its demo_caller
   POST   /sim/calls                       {to, from, press, say, voice, say_file, record_end,
-                                           hangup_after, interactive} → 201 {call_sid}
+                                           hangup_after, interactive} → 201 {call_sid};
+                                          without `from`, the line's demo caller calls
   GET    /sim/calls                       recent calls (summaries)
   GET    /sim/calls/<sid>                 the call's report so far (same JSON as `helpline call`)
   POST   /sim/calls/<sid>/digits          {digits} — keys pressed on an interactive call
@@ -27,6 +28,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from simulator.call import CallScript
+from simulator.demo_callers import demo_caller
 from simulator.endpoints import Behaviour
 from simulator.engine import UnknownNumber, VoiceEngine
 from simulator.faults import FaultError
@@ -51,6 +53,12 @@ def _press_list(raw: Any) -> list[str]:
 def make_control_blueprint(engine: VoiceEngine, numbers: list[dict[str, Any]]) -> Blueprint:
     bp = Blueprint("sim_control", __name__, url_prefix="/sim")
 
+    def _demo_caller(to: str) -> str:
+        """A call placed without `from` comes from the line's own demo caller."""
+        listed = next((line.get("demo_caller") for line in numbers if line["number"] == to),
+                      None)
+        return listed or demo_caller(to)
+
     @bp.get("/health")
     def health() -> Any:
         return jsonify({"ok": True, "account_sid": engine.account_sid,
@@ -73,7 +81,7 @@ def make_control_blueprint(engine: VoiceEngine, numbers: list[dict[str, Any]]) -
                 record_end=data.get("record_end") or "#",
                 hangup_after=(float(data["hangup_after"]) if data.get("hangup_after")
                               not in (None, "") else None))
-            call = engine.place_call(to=to, from_=data.get("from") or "+959123456789",
+            call = engine.place_call(to=to, from_=data.get("from") or _demo_caller(to),
                                      script=script, live_keys=bool(data.get("interactive")))
         except UnknownNumber as exc:
             return _error(404, "unknown_number", str(exc))

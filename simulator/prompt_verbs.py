@@ -16,10 +16,13 @@ DEFAULT_PLAY_SECONDS = 5.0          # a <Play> whose file could not be measured
 EXTRA_LOOP_FOR_ZERO = 1000          # Twilio's loop="0": "repeat until the call ends"
 
 
-def prompt(run: CallExecution, verb: twiml.Prompt, base: str, keys: bool = False) -> bool:
-    """Say, Play or Pause; True if a key interrupted it (inside a <Gather>)."""
+def prompt(run: CallExecution, verb: twiml.Prompt, base: str, keys: bool = False,
+           budget: float | None = None) -> bool:
+    """Say, Play or Pause; True if a key interrupted it (inside a <Gather>).
+
+    `budget`: seconds until a scripted key barges in (None: no such key)."""
     if isinstance(verb, twiml.Pause):
-        return run.wait(verb.length, keys)
+        return _play_for(run, verb.length, keys, budget)
     loops = verb.loop or EXTRA_LOOP_FOR_ZERO
     if isinstance(verb, twiml.Say):
         seconds = max(len(verb.text) / SAY_CHARACTERS_PER_SECOND, 0.5)
@@ -27,7 +30,7 @@ def prompt(run: CallExecution, verb: twiml.Prompt, base: str, keys: bool = False
     else:
         if not verb.url:
             run.call.heard.append(Heard("digits", text=verb.digits, at=run._since_start()))
-            return run.wait(0.5 * len(verb.digits or ""), keys)
+            return _play_for(run, 0.5 * len(verb.digits or ""), keys, budget)
         url = resolve(base, verb.url)
         measured, problem = (run.engine.media_duration(url) if run.engine.measure_audio
                              else (None, ""))
@@ -40,24 +43,43 @@ def prompt(run: CallExecution, verb: twiml.Prompt, base: str, keys: bool = False
     run.call.heard.append(heard)
     for _ in range(loops):
         try:
-            if run.wait(seconds, keys):
+            if _play_for(run, seconds, keys, budget):
                 heard.interrupted = True
                 return True
         except (Redirected, HungUp, Dequeued):
             heard.interrupted = True
             raise
+        if budget is not None:
+            budget -= seconds
     return False
+
+
+def _play_for(run: CallExecution, seconds: float, keys: bool, budget: float | None) -> bool:
+    """Let audio of `seconds` play; True if a key stopped it (live, or scripted within
+    `budget` seconds)."""
+    if budget is not None and budget < seconds:
+        run.wait(max(budget, 0.0))
+        return True
+    return run.wait(seconds, keys)
 
 
 def gather(run: CallExecution, verb: twiml.Gather, base: str) -> Fetch | None:
     keypad = run.call.keypad
     assert keypad is not None
+    # A key stops the nested prompts at once (Twilio: "<Gather> verb stops speaking"),
+    # and the timeout runs from that key, or from the end of the prompts.
+    started = run.clock.now()
+    barge_in_at = keypad.barge_in_at()
     for nested in verb.prompts:
-        if keypad.has_keys() or prompt(run, nested, base, keys=True):
-            break           # barge-in: a key stops the prompts
+        budget = None if barge_in_at is None else barge_in_at - (run.clock.now() - started)
+        if keypad.has_keys() or (budget is not None and budget <= 0):
+            break
+        if prompt(run, nested, base, keys=True, budget=budget):
+            break
     entry = keypad.collect(num_digits=verb.num_digits, finish_on_key=verb.finish_on_key,
                            timeout=verb.timeout,
-                           wait=lambda seconds, keys: run.wait(seconds, keys))
+                           wait=lambda seconds, keys: run.wait(seconds, keys),
+                           elapsed=run.clock.now() - started)
     if not entry.digits and not verb.action_on_empty_result:
         return None         # no input: Twilio carries on with the next verb
     extra = {"Digits": entry.digits}

@@ -23,6 +23,7 @@ from helpline.clock import Clock, SystemClock
 from helpline.config import HelplineConfig, load_config
 from helpline.settings import Settings, load_settings
 from simulator.control import make_control_blueprint
+from simulator.demo_callers import demo_callers
 from simulator.engine import NumberRoute, VoiceEngine
 from simulator.rest import make_rest_blueprint
 
@@ -37,7 +38,9 @@ def number_routes(config: HelplineConfig, app_url: str) -> dict[str, NumberRoute
 
 
 def numbers_json(config: HelplineConfig) -> list[dict[str, Any]]:
-    return [{"number": number.number, "name": number.name, "languages": list(number.languages)}
+    callers = demo_callers(number.number for number in config.numbers)
+    return [{"number": number.number, "name": number.name, "languages": list(number.languages),
+             "demo_caller": callers[number.number]}
             for number in config.numbers]
 
 

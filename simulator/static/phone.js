@@ -18,16 +18,30 @@
     return data;
   }
 
+  // Each line has its own demo caller: one number for every line would make every
+  // demo voicemail the same repeat caller's. A number typed by hand is kept.
+  let typedFrom = false;
+
   async function loadNumbers() {
     const data = await api("GET", "/sim/numbers");
     const select = $("to");
     data.numbers.forEach((line) => {
       const option = document.createElement("option");
       option.value = line.number;
+      option.dataset.caller = line.demo_caller || "";
       option.textContent = `${line.name} (${line.number}) — ${line.languages.join(", ")}`;
       select.appendChild(option);
     });
+    useLineCaller();
   }
+
+  function useLineCaller() {
+    const option = $("to").selectedOptions[0];
+    if (!typedFrom && option && option.dataset.caller) $("from").value = option.dataset.caller;
+  }
+
+  $("to").addEventListener("change", useLineCaller);
+  $("from").addEventListener("input", () => { typedFrom = $("from").value !== ""; });
 
   function setInCall(inCall) {
     $("dial").disabled = inCall;
@@ -105,7 +119,7 @@
     $("heard").replaceChildren();
     shown = 0;
     try {
-      const data = await api("POST", "/sim/calls", { to: $("to").value, from: $("from").value, interactive: true });
+      const data = await api("POST", "/sim/calls", { to: $("to").value, from: $("from").value || undefined, interactive: true });
       callSid = data.call_sid;
       setInCall(true);
       $("status").textContent = "Ringing…";

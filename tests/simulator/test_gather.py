@@ -1,6 +1,9 @@
 """<Gather>: scripted digits against numDigits, finishOnKey, timeout, action and
 method, nested prompts, and what happens with no input."""
 
+import pytest
+
+from simulator.keypad import ScriptedKeypad
 from tests.simulator.conftest import START
 
 MENU = ('<Response><Gather {attrs}><Say>Press a key</Say><Play>/audio/tone2s.wav</Play>'
@@ -69,3 +72,54 @@ def test_script_entries_are_used_one_gather_at_a_time(sim):
     sim.call(press=["1", "42"])
     assert sim.app.hits_to("/second")[0].params["Digits"] == "1"
     assert sim.app.hits_to("/action")[0].params["Digits"] == "42"
+
+
+# Twilio, https://www.twilio.com/docs/voice/twiml/gather: a digit entered while a nested
+# <Say> plays stops it ("<Gather> verb stops speaking"), and "the timeout begins either
+# after the audio completes or when the caller presses their first key".
+
+def test_a_timed_key_barges_in_on_the_nested_prompts(sim):
+    # "Press a key" lasts 11/15 s; the key comes 0.5 s into the 2 s tone after it.
+    call = gather_call(sim, 'numDigits="1" action="/action" timeout="5"', ["3@1.233"])
+    assert sim.app.hits_to("/action")[0].params["Digits"] == "3"
+    assert [(h.verb, h.interrupted) for h in call.heard] == [("say", False), ("play", True)]
+    # the action is requested at the key: neither the rest of the tone nor a timeout
+    assert round(sim.clock.now() - START, 3) == 1.233
+
+
+def test_a_key_during_the_first_prompt_skips_the_later_ones(sim):
+    call = gather_call(sim, 'numDigits="1" action="/action"', ["1@0.2"])
+    assert [(h.verb, h.interrupted) for h in call.heard] == [("say", True)]
+    assert sim.app.hits_to("/action")[0].params["Digits"] == "1"
+
+
+def test_after_a_barge_in_the_timeout_runs_from_the_key(sim):
+    gather_call(sim, 'action="/action" timeout="4" numDigits="3"', ["12@0.5"])
+    assert sim.app.hits_to("/action")[0].params["Digits"] == "12"
+    # first key at 0.5 s, the second 0.3 s later, then 4 s without a third
+    assert round(sim.clock.now() - START, 3) == round(0.5 + 0.3 + 4, 3)
+
+
+def test_a_key_timed_after_the_prompts_is_pressed_within_the_timeout(sim):
+    call = gather_call(sim, 'numDigits="1" action="/action" timeout="5"', ["2@4"])
+    assert [h.interrupted for h in call.heard] == [False, False]
+    assert sim.app.hits_to("/action")[0].params["Digits"] == "2"
+    assert round(sim.clock.now() - START, 3) == 4.0
+
+
+def test_a_key_timed_after_the_timeout_is_no_input(sim):
+    call = gather_call(sim, 'numDigits="1" action="/action" timeout="2"', ["2@9"])
+    assert sim.app.hits_to("/action") == []
+    assert call.heard[-1].text == "no input"
+
+
+def test_a_barge_in_with_action_on_empty_result_hash_first_is_an_empty_result(sim):
+    gather_call(sim, 'action="/action" actionOnEmptyResult="true"', ["#@0.1"])
+    [hit] = sim.app.hits_to("/action")
+    assert hit.params["Digits"] == ""
+
+
+@pytest.mark.parametrize("entry", ["1@", "@2", "1@soon", "1@-1", "1@nan"])
+def test_a_malformed_timed_entry_is_refused_with_the_fix(entry):
+    with pytest.raises(ValueError, match="keys@seconds"):
+        ScriptedKeypad([entry])
