@@ -3,7 +3,8 @@ of each prompt in each language (`prompts/texts/<language>.yaml`). Pure apart fr
 reading those files once.
 
 A parameter is never free text: keys are one keypad key, counts are integers 1-999,
-digit strings are 2-4 digits. That is what lets the audio view render a sentence on a
+digit strings are 2-4 digits, days are today / tomorrow / mon..sun, clock times HHMM.
+That is what lets the audio view render a sentence on a
 public URL without becoming a text-to-speech service for anyone.
 """
 
@@ -17,15 +18,16 @@ from pathlib import Path
 
 import yaml
 
-from prompts import numbers
+from prompts import clock_words, numbers
 from prompts.errors import CatalogueError, InvalidPromptParams, UnknownPrompt
 
 TEXTS_DIR = Path(__file__).parent / "texts"
 
-# Parameter kinds: a keypad key, a count (queue position, minutes), a digit string.
-KEY, COUNT, DIGITS = "key", "count", "digits"
+# Parameter kinds: a keypad key, a count (queue position, minutes), a digit string,
+# a day and a clock time (when the next shift starts).
+KEY, COUNT, DIGITS, DAY, CLOCK = "key", "count", "digits", "day", "clock"
 PARAM_KINDS = {"digit": KEY, "key": KEY, "position": COUNT, "minutes": COUNT,
-               "last_digits": DIGITS}
+               "last_digits": DIGITS, "day": DAY, "time": CLOCK}
 KEYS = frozenset("0123456789*#")
 MAX_COUNT = 999
 
@@ -60,12 +62,14 @@ PROMPTS: Mapping[str, tuple[str, ...]] = {
     "technical_problem": (),
     "goodbye": (),
     "transfer": (),
+    "next_advisor_at": ("day", "time"),
+    "callback_from": ("day", "time"),
 }
 PROMPT_IDS: tuple[str, ...] = tuple(PROMPTS)
 
 # Values used when a parameterised prompt is rendered ahead of time or checked.
 SAMPLE_PARAMS = {"digit": "1", "key": "#", "position": "3", "minutes": "5",
-                 "last_digits": "4567"}
+                 "last_digits": "4567", "day": "tomorrow", "time": "0800"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,10 @@ def spoken_param(language: str, name: str, value: str) -> str:
         return numbers.spoken_key(language, value)
     if kind == COUNT:
         return numbers.spoken_count(language, int(value))
+    if kind == DAY:
+        return clock_words.spoken_day(language, value)
+    if kind == CLOCK:
+        return clock_words.spoken_time(language, value)
     return numbers.spoken_digit_string(language, value)
 
 
@@ -137,6 +145,10 @@ def _normalise_value(kind: str, raw: str, strict: bool) -> str | None:
         return raw if raw in KEYS and len(raw) == 1 else None
     if kind == DIGITS:
         return raw if re.fullmatch(r"[0-9]{2,4}", raw) else None
+    if kind == DAY:
+        return raw if raw in clock_words.DAYS else None
+    if kind == CLOCK:
+        return raw if re.fullmatch(r"([01][0-9]|2[0-3])[0-5][0-9]", raw) else None
     if not re.fullmatch(r"-?[0-9]{1,6}", raw):
         return None
     number = int(raw)
