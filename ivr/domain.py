@@ -14,6 +14,7 @@ failure path ends with an agent, a voicemail, a callback, or a goodbye.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ivr.steps import (
     GATHER_TIMEOUT,
@@ -73,12 +74,12 @@ def incoming(context: Context) -> Decision:
     return Decision(_language_menu(line, tries=0, lead=()), effects, line.default_language)
 
 
-def _language_menu(line: Line, tries: int, lead: tuple[Step, ...]) -> tuple[Step, ...]:
+def _language_menu(line: Line, tries: int, lead: tuple[Prompt, ...]) -> tuple[Step, ...]:
     options = tuple(prompt("language_option", code, digit=index + 1)
                     for index, code in enumerate(line.languages))
-    return lead + (
-        Gather(options, route("language", tries=tries), timeout=LANGUAGE_MENU_TIMEOUT),
-    )
+    # A "not recognised" notice is inside the Gather too: a key cuts it short.
+    return (Gather(lead + options, route("language", tries=tries),
+                   timeout=LANGUAGE_MENU_TIMEOUT),)
 
 
 def _on_language(state: Route, caller_input: CallerInput, context: Context) -> Decision:
@@ -99,18 +100,22 @@ def _on_language(state: Route, caller_input: CallerInput, context: Context) -> D
 
 
 def _welcome_and_main_menu(language: str, context: Context) -> Decision:
-    steps: tuple[Step, ...] = (
-        prompt("welcome", language),
-        prompt("consent_notice", language),
-        _main_menu_gather(language, context, tries=0),
-    )
-    return Decision(steps, (ChooseLanguage(language), ConsentNoticePlayed()), language)
+    # The whole introduction plays inside the main menu's Gather, so a caller who knows
+    # the menu presses their choice at any moment and goes straight to it. The recording
+    # notice comes first: Twilio's action request does not say how far the prompts had
+    # got, and with the notice first every key, and every timeout, comes while it plays
+    # or after — which is what ConsentNoticePlayed records ("the notice started").
+    intro = (prompt("consent_notice", language), prompt("welcome", language))
+    return Decision((_main_menu_gather(language, context, tries=0, lead=intro),),
+                    (ChooseLanguage(language), ConsentNoticePlayed()), language)
 
 
-def _main_menu_gather(language: str, context: Context, tries: int) -> Gather:
+def _main_menu_gather(language: str, context: Context, tries: int,
+                      lead: tuple[Prompt, ...] = ()) -> Gather:
     options = tuple(prompt(f"menu_{action}", language, digit=key)
                     for key, action in context.main_menu)
-    return Gather(options, route("main", lang=language, tries=tries), timeout=MENU_TIMEOUT)
+    return Gather(lead + options, route("main", lang=language, tries=tries),
+                  timeout=MENU_TIMEOUT)
 
 
 def _on_main(state: Route, caller_input: CallerInput, context: Context) -> Decision:
@@ -125,8 +130,9 @@ def _on_main(state: Route, caller_input: CallerInput, context: Context) -> Decis
             return Decision(decision.steps, (LogEvent("menu_defaulted"),) + decision.effects,
                             language)
         failure = "no_input" if not caller_input.digits else "not_recognised"
-        return Decision((prompt(failure, language),
-                         _main_menu_gather(language, context, tries + 1)), language=language)
+        return Decision((_main_menu_gather(language, context, tries + 1,
+                                           lead=(prompt(failure, language),)),),
+                        language=language)
     return _main_menu_action(action, language, context)
 
 
@@ -138,17 +144,39 @@ def _main_menu_action(action: str, language: str, context: Context) -> Decision:
     if action == "callback":
         return _callback_start(language, context)
     if action == "information":
-        return Decision((prompt("information", language),
-                         _main_menu_gather(language, context, tries=0)),
+        # Nearly a minute of rights information: any key skips the rest to that choice.
+        return Decision((_main_menu_gather(language, context, tries=0,
+                                           lead=(prompt("information", language),)),),
                         (LogEvent("information_played"),), language)
     return Decision((_main_menu_gather(language, context, tries=0),), language=language)
 
 
 def _join_queue(language: str, context: Context) -> Decision:
     # The web layer joins the routing queue, then follows this redirect; the wait
-    # loop decides (with live queue facts) whether anyone can serve the caller.
-    return Decision((prompt("queue_joined", language), Redirect(route("wait", lang=language))),
-                    (JoinQueue(),), language)
+    # loop decides (with live queue facts) whether anyone can serve the caller, so it
+    # is the one to say "we are finding an advisor" (see `_on_wait_after_join`).
+    return Decision((Redirect(route("wait", lang=language, joined=1)),), (JoinQueue(),),
+                    language)
+
+
+def _on_wait_after_join(state: Route, caller_input: CallerInput, context: Context) -> Decision:
+    """The wait step. Its first pass after joining opens with "we are finding an advisor"
+    only if the caller stays to wait for one — not right before "no advisor is available"
+    or any other way out of the queue."""
+    decision = _on_wait(state, caller_input, context)
+    leaves = any(isinstance(effect, LeaveQueue | JoinQueue) for effect in decision.effects)
+    if state.param("joined") != "1" or leaves:
+        return decision
+    finding = prompt("queue_joined", decision.language or context.line.default_language)
+    steps = list(decision.steps)
+    for index, step in enumerate(steps):
+        if isinstance(step, Gather):
+            # Inside the hold loop's Gather: its keys (voicemail, callback) work from the start.
+            steps[index] = replace(step, prompts=(finding,) + step.prompts)
+            break
+    else:
+        steps.insert(0, finding)
+    return Decision(tuple(steps), decision.effects, decision.language)
 
 
 def _on_wait(state: Route, caller_input: CallerInput, context: Context) -> Decision:
@@ -311,7 +339,7 @@ def _int(raw: str) -> int:
 _HANDLERS = {
     "language": _on_language,
     "main": _on_main,
-    "wait": _on_wait,
+    "wait": _on_wait_after_join,
     "queue_key": _on_queue_key,
     "offer": _on_offer,
     "voicemail": _on_voicemail,

@@ -8,6 +8,7 @@ from ivr.domain import incoming, next_step, routing_language, voicemail_saved
 from ivr.steps import (
     CallerInput,
     ChooseLanguage,
+    ConsentNoticePlayed,
     Context,
     Gather,
     Hangup,
@@ -62,12 +63,17 @@ def test_menu_line_offers_each_language_in_its_own_language():
     assert gather_of(decision).action == route("language", tries=0)
 
 
-def test_direct_line_goes_straight_to_consent_and_main_menu():
+def test_direct_line_plays_its_whole_introduction_inside_the_main_menu():
     decision = incoming(ctx(KHMER))
-    assert prompts_of(decision)[:2] == [("welcome", "km"), ("consent_notice", "km")]
-    assert [p.id for p in gather_of(decision).prompts] == [
+    # One Gather: a key at any moment of the introduction is the caller's menu choice.
+    [gather] = decision.steps
+    assert isinstance(gather, Gather) and gather.action == route("main", lang="km", tries=0)
+    assert [p.id for p in gather.prompts] == [
+        "consent_notice", "welcome",
         "menu_agent", "menu_voicemail", "menu_callback", "menu_information", "menu_repeat"]
+    # The notice is first, so whenever the caller presses, it has started.
     assert ChooseLanguage("km") in decision.effects
+    assert ConsentNoticePlayed() in decision.effects
 
 
 def test_unknown_number_is_logged_and_still_served():
@@ -81,7 +87,7 @@ def test_unknown_number_is_logged_and_still_served():
 def test_each_dialect_is_its_own_choice(digits, chosen):
     decision = next_step(route("language", tries=0), CallerInput(digits), ctx())
     assert ChooseLanguage(chosen) in decision.effects
-    assert prompts_of(decision)[0] == ("welcome", chosen)
+    assert prompts_of(decision)[:2] == [("consent_notice", chosen), ("welcome", chosen)]
     assert gather_of(decision).action == route("main", lang=chosen, tries=0)
 
 
@@ -90,7 +96,8 @@ def test_each_dialect_is_its_own_choice(digits, chosen):
     ("#", "not_recognised", 1)])
 def test_language_menu_failures_replay_with_a_short_notice(digits, first_prompt, tries_next):
     decision = next_step(route("language", tries=0), CallerInput(digits), ctx())
-    assert prompts_of(decision)[0] == (first_prompt, "my")
+    # the notice is inside the Gather: a caller who knows their key needn't wait for it
+    assert gather_of(decision).prompts[0] == Prompt(first_prompt, "my")
     assert gather_of(decision).action == route("language", tries=tries_next)
 
 
@@ -108,7 +115,6 @@ def test_three_failures_fall_back_to_the_line_default_language():
 
 
 @pytest.mark.parametrize(("digits", "expected_first", "effect"), [
-    ("1", ("queue_joined", "km"), JoinQueue()),
     ("2", ("voicemail_prompt", "km"), LogEvent("voicemail_started")),
     ("4", ("information", "km"), LogEvent("information_played")),
     ("*", ("menu_agent", "km"), None),
@@ -120,9 +126,23 @@ def test_main_menu_actions(digits, expected_first, effect):
         assert effect in decision.effects
 
 
+def test_asking_for_an_advisor_joins_the_queue_and_lets_the_wait_step_speak():
+    decision = next_step(route("main", lang="km", tries=0), CallerInput("1"), ctx(KHMER))
+    # Nothing said yet: only the wait step knows whether an advisor may come.
+    assert decision.steps == (Redirect(route("wait", lang="km", joined=1)),)
+    assert JoinQueue() in decision.effects
+
+
+def test_rights_information_is_skippable_straight_to_a_menu_choice():
+    decision = next_step(route("main", lang="km", tries=0), CallerInput("4"), ctx(KHMER))
+    [gather] = decision.steps
+    assert [p.id for p in gather.prompts][:2] == ["information", "menu_agent"]
+    assert gather.action == route("main", lang="km", tries=0)
+
+
 def test_main_menu_failures_then_an_agent_never_a_dead_end():
     first = next_step(route("main", lang="km", tries=0), CallerInput(None), ctx(KHMER))
-    assert prompts_of(first)[0] == ("no_input", "km")
+    assert gather_of(first).prompts[0] == Prompt("no_input", "km")
     assert gather_of(first).action == route("main", lang="km", tries=1)
     last = next_step(route("main", lang="km", tries=2), CallerInput("7"), ctx(KHMER))
     assert JoinQueue() in last.effects and LogEvent("menu_defaulted") in last.effects
@@ -282,3 +302,27 @@ def test_a_silent_caller_after_an_empty_message_hears_goodbye_not_a_loop():
     final = next_step(state, CallerInput(None), ctx(KHMER))
     assert isinstance(final.steps[-1], Hangup)
     assert prompts_of(final) == [("goodbye", "km")]
+
+
+# "We are finding an advisor" only when one may come: the first wait pass says it, with
+# the live staffing figure in hand, and only if the caller stays to wait.
+
+def test_first_wait_pass_says_we_are_finding_an_advisor_when_one_may_come():
+    decision = next_step(route("wait", lang="km", joined=1), CallerInput(),
+                         ctx(KHMER, queue=waiting()))
+    gather = gather_of(decision)
+    assert gather.prompts[0] == Prompt("queue_joined", "km")      # keys work from the start
+    assert [p.id for p in gather.prompts[1:] if isinstance(p, Prompt)] == [
+        "queue_position", "queue_wait", "queue_options"]
+    # later passes don't repeat it
+    assert decision.steps[-1] == Redirect(route("wait", lang="km"))
+    later = next_step(route("wait", lang="km"), CallerInput(), ctx(KHMER, queue=waiting()))
+    assert "queue_joined" not in [prompt_id for prompt_id, _ in prompts_of(later)]
+
+
+@pytest.mark.parametrize("queue", [waiting(agents_logged_in=0), waiting(waiting_seconds=600),
+                                   None])
+def test_no_finding_an_advisor_when_the_caller_cannot_wait_for_one(queue):
+    decision = next_step(route("wait", lang="km", joined=1), CallerInput(),
+                         ctx(KHMER, queue=queue))
+    assert "queue_joined" not in [prompt_id for prompt_id, _ in prompts_of(decision)]

@@ -61,10 +61,15 @@ def test_replayed_incoming_creates_one_call_one_caller_no_duplicate_events(clien
     assert kinds.count("language_chosen") == 1
 
 
-def test_direct_line_plays_welcome_consent_and_menu(client, db_session):
+def test_direct_line_plays_consent_welcome_and_menu_all_inside_the_gather(client, db_session):
     root = twiml(voice(client, "/twilio/voice/incoming", to="+661800000102"))
-    assert root.find("./Gather").get("action").endswith("/twilio/voice/main?lang=km&tries=0")
-    assert len(root.find("./Gather")) == 5
+    # Nothing outside the Gather: a key during any of it is the caller's menu choice.
+    assert [el.tag for el in root] == ["Gather"]
+    gather = root.find("./Gather")
+    assert gather.get("action").endswith("/twilio/voice/main?lang=km&tries=0")
+    assert gather.get("actionOnEmptyResult") == "true"
+    assert len(gather) == 7      # notice, welcome, five options
+    assert "consent_notice" in spoken(gather)[0] and "welcome" in spoken(gather)[1]
     call = db_session.scalar(select(Call))
     assert call.language == "km" and call.consented_to_recording is True
 
