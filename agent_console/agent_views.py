@@ -9,22 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agent_console import access, routing_link, store
+from agent_console import access, interpreter_access, presence, routing_link, store
 from agent_console.access import languages_served
 from agent_console.auth import current_staff, roles_required
 from agent_console.callers import caller_summary
 from agent_console.softphone import SoftphoneNotConfigured, simulated_phone, softphone_setup
-from agent_console.taxonomy import groups
+from agent_console.taxonomy import PRIORITY_LABELS, STATUS_LABELS, groups
 from helpline.services import services
 from ivr.models import Call
 
 bp = Blueprint("agent", __name__)
 
 ANY_STAFF = ("agent", "supervisor", "admin")
-BREAK_REASONS = ("meal", "rest", "training", "meeting", "admin_work")
+
+
+def ticket_labels() -> dict[str, object]:
+    return {"status_labels": STATUS_LABELS, "priority_labels": PRIORITY_LABELS}
 
 
 def served_languages() -> set[str]:
@@ -40,7 +44,11 @@ def agent_home():  # type: ignore[no-untyped-def]
     agents = [user for user in store.staff_list(db)
               if user.active and user.role == "agent" and user.id != current_staff().id]
     return render_template(
-        "console/agent.html", languages=config.languages, break_reasons=BREAK_REASONS,
+        "console/agent.html", languages=config.languages,
+        chosen_breaks=presence.CHOSEN_BREAKS, offer_breaks=presence.OFFER_BREAKS,
+        reason_labels=presence.REASON_LABELS,
+        state_labels_shown={state: _(label) for state, label in presence.STATE_LABELS.items()},
+        reason_labels_shown={why: _(label) for why, label in presence.REASON_LABELS.items()},
         transfer_agents=agents, wrap_up_seconds=config.queue.wrap_up_seconds,
         offer_seconds=config.queue.reservation_timeout_seconds, category_groups=groups(),
         languages_json={code: f"{lang.name} · {lang.native_name}"
@@ -65,19 +73,41 @@ def work_list(which: str):  # type: ignore[no-untyped-def]
         abort(404)
     return render_template(f"console/_list_{which}.html", rows=rows,
                            languages=services().config.languages,
-                           reference=lambda caller_id: caller_summary(db, caller_id))
+                           reference=lambda caller_id: caller_summary(db, caller_id),
+                           call_back_now=call_back_now_url)
+
+
+# Routing's "call this request back now" action: the button shows once it exists.
+CALL_BACK_NOW_ENDPOINT = "call_routing.call_back_now"
+
+
+def call_back_now_url(request_id: int) -> str | None:
+    if CALL_BACK_NOW_ENDPOINT not in current_app.view_functions:
+        return None
+    return url_for(CALL_BACK_NOW_ENDPOINT, request_id=request_id)
 
 
 @bp.get("/console/calls/<call_sid>/panel")
 @roles_required(*ANY_STAFF)
 def call_panel(call_sid: str):  # type: ignore[no-untyped-def]
-    """The active-call panel: who (masked), in which language, and their history."""
-    db = services().db.scoped()
+    """The active-call panel: who (masked), in which language, and their history; for the
+    call's interpreter, while they are in it, the call's language, caller and ticket only."""
+    svc = services()
+    db = svc.db.scoped()
     call = db.scalar(select(Call).where(Call.call_sid == call_sid))
     if call is None:
         abort(404)
     staff = current_staff()
-    parents = {code: lang.parent for code, lang in services().config.languages.items()}
+    ticket = store.ticket_for_call(db, call.id)
+    if interpreter_access.interpreting(svc, staff.id, call):
+        interpreter_access.record_view(db, staff_id=staff.id, call=call, ticket=ticket,
+                                       what=interpreter_access.VIEWED_CALL)
+        db.commit()
+        return render_template(
+            "console/_call_panel_interpreter.html", call=call,
+            caller=caller_summary(db, call.caller_id), languages=svc.config.languages,
+            ticket=ticket, **ticket_labels())
+    parents = {code: lang.parent for code, lang in svc.config.languages.items()}
     if not access.can_open_ticket(role=staff.role, user_id=staff.id, skills=staff.languages,
                                   ticket_language=call.language or "",
                                   assignee_id=call.agent_id, parents=parents):
@@ -86,8 +116,8 @@ def call_panel(call_sid: str):  # type: ignore[no-untyped-def]
                       if call.caller_id else ([], []))
     return render_template(
         "console/_call_panel.html", call=call, caller=caller_summary(db, call.caller_id),
-        earlier_calls=calls, earlier_tickets=tickets, languages=services().config.languages,
-        ticket=store.ticket_for_call(db, call.id))
+        earlier_calls=calls, earlier_tickets=tickets, languages=svc.config.languages,
+        ticket=ticket)
 
 
 @bp.get("/console/agent/state")

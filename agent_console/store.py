@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from agent_console.models import AgentStateChange, StaffUser, Ticket, ticket_calls
-from ivr.models import Call, CallbackRequest, Caller
+from ivr.models import Call, CallbackRequest, Caller, CallEvent
 from recordings.models import Recording
 from transcription.models import Transcript
 
@@ -99,6 +99,37 @@ def latest_states(session: Session) -> dict[int, tuple[str, str | None, datetime
     rows = session.execute(
         select(AgentStateChange).join(newest, newest.c.id == AgentStateChange.id)).scalars()
     return {row.user_id: (row.state, row.reason, row.at) for row in rows}
+
+
+def call_by_sid(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def call_by_id(session: Session, call_id: int | None) -> Call | None:
+    return session.get(Call, call_id) if call_id is not None else None
+
+
+def recording_by_sid(session: Session, recording_sid: str) -> Recording | None:
+    return session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+
+
+def newest_event(session: Session, call_id: int, kinds: Collection[str]) -> CallEvent | None:
+    return session.scalar(
+        select(CallEvent).where(CallEvent.call_id == call_id, CallEvent.kind.in_(list(kinds)))
+        .order_by(CallEvent.id.desc()).limit(1))
+
+
+def went_on_call_since(session: Session, user_id: int, since: datetime) -> bool:
+    """Has this staff member been on a call at any moment from `since`?"""
+    return session.scalar(
+        select(AgentStateChange.id).where(AgentStateChange.user_id == user_id,
+                                          AgentStateChange.state == "on_call",
+                                          AgentStateChange.at >= since).limit(1)) is not None
+
+
+def display_name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(StaffUser, user_id) if user_id is not None else None
+    return user.display_name if user is not None else None
 
 
 def calls_since(session: Session, since: datetime) -> list[Call]:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from agent_console import access, audit, store
+from agent_console import access, audit, interpreter_access, store
 from agent_console.agent_views import ANY_STAFF, served_languages
 from agent_console.auth import current_staff, roles_required
 from agent_console.callers import caller_summary
@@ -123,6 +123,22 @@ def create_ticket():  # type: ignore[no-untyped-def]
 @bp.get("/console/tickets/<int:ticket_id>")
 @roles_required(*ANY_STAFF)
 def ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    svc = services()
+    db = svc.db.scoped()
+    found = db.get(Ticket, ticket_id)
+    if found is None:
+        abort(404)
+    staff = current_staff()
+    interpreted = interpreter_access.call_interpreted_in(svc, staff.id, found)
+    if interpreted is not None:
+        # Read only, and only while they interpret in one of its calls.
+        interpreter_access.record_view(db, staff_id=staff.id, call=interpreted, ticket=found,
+                                       what=interpreter_access.VIEWED_TICKET)
+        db.commit()
+        return render_template(
+            "console/ticket_read.html", ticket=found, call=interpreted,
+            caller=caller_summary(db, found.caller_id), languages=svc.config.languages,
+            status_labels=STATUS_LABELS, priority_labels=PRIORITY_LABELS)
     found = _ticket_this_staff_may_open(ticket_id)
     return _render_form(found, _input_from(found))
 

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask_babel import gettext as _
 
-from agent_console import routing_link
+from agent_console import presence, routing_link
 from agent_console.auth import roles_required
-from agent_console.live import DEFAULT_TIMEZONE, agent_records, snapshot
+from agent_console.live import agent_records, snapshot
+from call_routing.rota.lookup import coverage_panel
 from helpline.services import Services, services
 
 bp = Blueprint("wallboard", __name__)
@@ -31,7 +33,8 @@ DEFAULT_LIVE_CHANNEL_PATTERNS = ("routing:*", "helpline:live*")
 
 
 def _timezone() -> str:
-    return str(current_app.config.get("HELPLINE_TIMEZONE", DEFAULT_TIMEZONE))
+    # The helpline's HELPLINE_TIMEZONE setting, unless a test's app config overrides it.
+    return str(current_app.config.get("HELPLINE_TIMEZONE") or services().settings.timezone)
 
 
 def current_snapshot(svc: Services, timezone: str) -> dict[str, object]:
@@ -40,9 +43,12 @@ def current_snapshot(svc: Services, timezone: str) -> dict[str, object]:
     now = datetime.fromtimestamp(svc.clock.now(), UTC)
     with svc.db.session() as session:
         agent_ids = [agent.agent_id for agent in agent_records(session)]
-        return snapshot(session, svc.config, now=now, timezone=timezone,
+        live = snapshot(session, svc.config, now=now, timezone=timezone,
                         routing_rows=routing_link.live_languages(svc),
                         routing_states=routing_link.agent_states(svc, agent_ids) or None)
+        # Who is on shift per language and the next gap (the rota, call_routing.rota).
+        live["rota"] = coverage_panel(session, svc.config, timezone, now.timestamp())
+        return live
 
 
 @bp.get("/wallboard")
@@ -51,7 +57,11 @@ def wallboard():  # type: ignore[no-untyped-def]
     svc = services()
     return render_template("console/wallboard.html",
                            live=current_snapshot(svc, _timezone()),
-                           languages=svc.config.languages)
+                           languages=svc.config.languages,
+                           state_labels={state: _(label)
+                                         for state, label in presence.STATE_LABELS.items()},
+                           reason_labels={why: _(label)
+                                          for why, label in presence.REASON_LABELS.items()})
 
 
 @bp.get("/wallboard/live.json")

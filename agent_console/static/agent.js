@@ -21,8 +21,13 @@
     interpreter: (sid) => `/api/calls/${encodeURIComponent(sid)}/interpreter`,
   };
   const POLL_MS = 1000;
+  const LIST_MS = 30000;
   const $ = (id) => document.getElementById(id);
   const labels = JSON.parse($("presence-labels").innerHTML);
+  const reasonLabels = JSON.parse($("reason-labels").innerHTML);
+  const offerTexts = JSON.parse($("offer-texts").innerHTML);
+  // Breaks routing starts by itself when an offer is not taken (see agent_console.presence).
+  const OFFER_BREAKS = ["missed", "declined"];
   const languageNames = JSON.parse($("language-names").innerHTML);
   const ring = new Audio(screen.dataset.ringUrl);
   ring.loop = true;
@@ -32,6 +37,9 @@
   let shownCall = null;
   let offeredSid = null;
   let callStartedAt = null;
+  let shownBreak = null;      // the break the menu was last set to show
+  let menuChoice = null;      // the agent's own pick, restored once routing's break ends
+  let listState = null;       // the state the work list was last loaded for
   const since = () => Date.now() / 1000 - fetchedAt;
 
   function showError(message) {
@@ -86,11 +94,74 @@
   };
 
   /* ---------- rendering the agent's state ---------- */
+  const named = (text, name) => (text || "").replace("{name}", name || "");
+
+  function renderBreak(state) {
+    // The menu says why the agent is on break, including breaks routing started
+    // (a missed or declined offer) which the agent cannot choose themselves.
+    const reason = state === "break" ? (me.reason || "break") : null;
+    const select = $("break-reason");
+    if (reason !== shownBreak) {
+      if (reason && select.querySelector(`option[value="${CSS.escape(reason)}"]`)) {
+        if (!shownBreak) menuChoice = select.value;
+        select.value = reason;
+      } else if (!reason && menuChoice !== null) {
+        select.value = menuChoice; menuChoice = null;
+      }
+      shownBreak = reason;
+    }
+    const fromOffer = OFFER_BREAKS.includes(reason);
+    $("offer-break").classList.toggle("hidden", !fromOffer);
+    if (fromOffer) $("offer-break-text").textContent = $("offer-break-text").dataset[reason];
+    const why = reason ? (reasonLabels[reason] || reason) : "";
+    $("presence-state").textContent = (labels[state] || state) + (why ? " · " + why : "");
+  }
+
+  function renderOffer(offer) {
+    const kind = offer.kind || (offer.callback ? "callback" : "call");
+    $("offer").dataset.kind = kind;
+    $("offer-title").textContent = offerTexts.title[kind] || offerTexts.title.call;
+    $("offer-language").textContent = languageNames[offer.language] || offer.language;
+    $("offer-dialect").textContent = offer.dialect ? (languageNames[offer.dialect] || offer.dialect) : "";
+    $("offer-dialect").classList.toggle("hidden", !offer.dialect);
+    $("offer-urgent").classList.toggle("hidden", !offer.urgent);
+    $("offer-repeat").classList.toggle("hidden", !offer.repeat_caller);
+    $("offer-caller").classList.toggle("hidden", !offer.caller_reference);
+    $("offer-caller-reference").textContent = offer.caller_reference || "";
+    // "Waiting for {time}", "Asked to be called back {time} ago": the word order is
+    // the translation's, the ticking time goes where it puts {time}.
+    const [before, after] = (offerTexts.waited[kind] || offerTexts.waited.call).split("{time}");
+    $("offer-waited-before").textContent = before || "";
+    $("offer-waited-after").textContent = after || "";
+    $("offer-waited").textContent = fmt(offer.waited_seconds + since());
+    $("offer-hint").textContent = named(offerTexts.hint[kind], offer.owner_name);
+    $("offer-countdown").textContent = Math.max(0, Math.ceil(offer.seconds_left - since()));
+  }
+
+  function renderInterpreter(onCall) {
+    // The owner of the call sees whom they invited join and leave.
+    const box = $("interpreter-status");
+    const who = onCall && me.call_role === "owner" ? me.interpreter : null;
+    box.classList.toggle("hidden", !who);
+    if (who) {
+      const where = who.where === "gone" ? (who.joined_once ? "left" : "notJoined") : who.where;
+      box.dataset.where = where;
+      box.textContent = named(box.dataset[where], who.name);
+    }
+    const interpreting = onCall && me.call_role === "interpreter";
+    $("interpreting-for").classList.toggle("hidden", !interpreting);
+    if (interpreting) $("interpreting-for").textContent = named($("interpreting-for").dataset.text, me.owner_name);
+    $("hang-up").classList.toggle("hidden", interpreting);
+    $("leave-call").classList.toggle("hidden", !interpreting);
+    $("call-tools").classList.toggle("hidden", interpreting);
+  }
+
   function render() {
     const state = me.state || "offline";
     const stateEl = $("presence-state");
-    stateEl.textContent = labels[state] || state;
     stateEl.dataset.state = state;
+    stateEl.dataset.reason = me.reason || "";
+    renderBreak(state);
     document.querySelectorAll("[data-presence]").forEach((b) =>
       b.setAttribute("aria-pressed", String(b.dataset.presence === state)));
     $("presence-since").textContent = me.seconds_in_state !== null && me.seconds_in_state !== undefined
@@ -103,22 +174,24 @@
         offeredSid = offer.call_sid;
         ring.currentTime = 0; ring.play().catch(() => {});
       }
-      $("offer-language").textContent = languageNames[offer.language] || offer.language;
-      $("offer-dialect").textContent = offer.dialect ? (languageNames[offer.dialect] || offer.dialect) : "";
-      $("offer-dialect").classList.toggle("hidden", !offer.dialect);
-      $("offer-waited").textContent = fmt(offer.waited_seconds + since());
-      $("offer-countdown").textContent = Math.max(0, Math.ceil(offer.seconds_left - since()));
+      renderOffer(offer);
     } else if (offeredSid) {
       offeredSid = null; ring.pause();
     }
 
     const onCall = state === "on_call" && me.call_sid;
     $("active-call").classList.toggle("hidden", !onCall);
+    renderInterpreter(onCall);
     if (onCall && shownCall !== me.call_sid) {
       shownCall = me.call_sid;
       callStartedAt = Date.now() / 1000 - (me.seconds_in_state || 0);
       window.htmx.ajax("GET", `/console/calls/${encodeURIComponent(me.call_sid)}/panel`, { target: "#call-panel" });
-      window.htmx.ajax("GET", `/console/tickets/new?call_sid=${encodeURIComponent(me.call_sid)}&embed=1`, { target: "#ticket-area" });
+      if (me.call_role === "interpreter") {
+        // Read only: the ticket is in the panel; the owner writes it.
+        $("ticket-area").replaceChildren();
+      } else {
+        window.htmx.ajax("GET", `/console/tickets/new?call_sid=${encodeURIComponent(me.call_sid)}&embed=1`, { target: "#ticket-area" });
+      }
     }
     if (onCall) $("call-timer").textContent = fmt(Date.now() / 1000 - callStartedAt);
 
@@ -127,7 +200,16 @@
     if (wrapping) {
       $("wrap-up-timer").textContent = fmt((me.wrap_up_seconds_left || 0) - since());
     }
-    if (!onCall && !wrapping && shownCall && state !== "on_call") shownCall = null;
+    if (!onCall && shownCall && state !== "on_call") {
+      // An interpreter's read access ends with the call: nothing of it stays on screen.
+      if (me.call_role !== "owner" && !wrapping) $("call-panel").replaceChildren();
+      shownCall = null;
+    }
+    if (listState !== state) {
+      // An accepted callback or voicemail leaves its list: reload what the agent looks at.
+      listState = state;
+      refreshList();
+    }
   }
 
   async function refresh() {
@@ -141,16 +223,35 @@
     button.addEventListener("click", async () => {
       const state = button.dataset.presence;
       const body = { state };
-      if (state === "break") body.reason = $("break-reason").value;
+      if (state === "break") {
+        const select = $("break-reason");
+        // A routing break shown in the menu is not the agent's choice: take the first one.
+        const chosen = select.selectedOptions[0] && !select.selectedOptions[0].disabled
+          ? select.value : select.querySelector("option:not([disabled])").value;
+        body.reason = chosen;
+        shownBreak = null; menuChoice = null;
+      }
       await send("POST", ROUTES.presence, body);
       await refresh();
     }));
 
+  $("ready-again").addEventListener("click", async () => {
+    await send("POST", ROUTES.presence, { state: "available" });
+    await refresh();
+  });
+
   $("accept-call").addEventListener("click", async () => {
     ring.pause();
-    const sid = offeredSid;
-    await send("POST", ROUTES.accept, {});
+    const kind = $("offer").dataset.kind;
+    const offer = me.offer || {};
+    const accepted = await send("POST", ROUTES.accept, {});
     await refresh();
+    const recording = (accepted && accepted.recording_id) || offer.recording_id;
+    if (kind === "voicemail" && recording) {
+      // Nobody to talk to: the voicemail, its transcript and ticket open in their page.
+      window.location.assign(`/console/recordings/${encodeURIComponent(recording)}`);
+      return;
+    }
     softphone.answer();
   });
   $("decline-call").addEventListener("click", async () => {
@@ -164,6 +265,11 @@
     // The API call covers a softphone that has already dropped.
     await softphone.hangup();
     try { await api("POST", ROUTES.hangup(sid), {}); } catch (_) { /* already ended */ }
+    await refresh();
+  });
+  $("leave-call").addEventListener("click", async () => {
+    // An interpreter leaves by dropping their own leg; the call goes on without them.
+    await softphone.hangup();
     await refresh();
   });
   $("transfer-to-queue").addEventListener("click", async () => {
@@ -183,7 +289,25 @@
     await refresh();
   });
 
+  /* ---------- work lists ---------- */
+  function refreshList() {
+    const tab = document.querySelector('[role=tab][aria-selected="true"]');
+    if (tab && window.htmx) window.htmx.ajax("GET", tab.getAttribute("hx-get"), { target: "#work-list" });
+  }
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-call-back-now]");
+    if (!button) return;
+    button.disabled = true;
+    try {
+      await send("POST", button.dataset.callBackNow, {});
+      await refresh();
+      softphone.answer();
+    } catch (_) { button.disabled = false; }
+    refreshList();
+  });
+
   softphone.start();
   refresh();
   setInterval(refresh, POLL_MS);
+  setInterval(refreshList, LIST_MS);
 })();

@@ -7,6 +7,11 @@
   const fmt = window.helplineFormat;
   const labels = JSON.parse(root.dataset.labels);
   const stateLabels = JSON.parse(document.getElementById("state-labels").innerHTML);
+  const reasonLabels = JSON.parse(document.getElementById("reason-labels").innerHTML);
+  // Why an agent is where they are, as the agent's own screen says it ("On break ·
+  // Missed offer"); an available or offline agent needs no reason.
+  const reasonShown = (a) => (a.reason && !["available", "offline"].includes(a.state))
+    ? " · " + (reasonLabels[a.reason] || a.reason) : "";
   const tiles = document.getElementById("tiles");
   const agentsBody = document.querySelector("#agents-table tbody");
   const status = document.getElementById("live-status");
@@ -74,7 +79,8 @@
     tiles.replaceChildren(...shown.map(tile));
     agentsBody.replaceChildren(...live.agents.map((a) => {
       const tr = el("tr", { "data-agent": a.id });
-      const pill = el("span", { class: "pill " + a.state }, (stateLabels[a.state] || a.state) + (a.reason ? " · " + a.reason : ""));
+      const pill = el("span", { class: "pill " + a.state, "data-reason": a.reason || "" },
+                      (stateLabels[a.state] || a.state) + reasonShown(a));
       const stateCell = el("td"); stateCell.append(pill);
       tr.append(el("td", {}, a.name), el("td", {}, a.languages.join(", ")), stateCell,
                 el("td", { class: "timer" }, fmt(a.seconds_in_state)));
@@ -82,6 +88,8 @@
     }));
     renderChart(live.calls_per_hour);
     document.getElementById("live-at").textContent = new Date(live.at).toLocaleTimeString();
+    // Other panels (the rota's, rota_panel.js) render from the same picture.
+    root.dispatchEvent(new CustomEvent("helpline:live", { detail: live }));
   }
 
   function connect() {

@@ -15,6 +15,13 @@ from werkzeug.serving import make_server
 from agent_console.models import StaffSkill, StaffUser
 from agent_console.staff import hash_password
 from helpline.app import create_app
+from helpline.clock import SimulatedClock
+from helpline.settings import load_settings
+from simulator.control import make_control_blueprint
+from simulator.server import numbers_json
+from simulator.serving import ServedApp
+from tests.builders import make_environ
+from tests.stand_in import CLOCK_START, StandIn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -142,6 +149,28 @@ def live_app(settings, redis_client, tmp_path):
 def live_server(live_app) -> Iterator[LiveServer]:
     with LiveServer(live_app) as server:
         yield server
+
+
+@pytest.fixture
+def console_stand_in(tmp_path: Path, database_url: str, redis_url: str, redis_client):
+    """The stand-in with its `/sim/*` control API, which the console's simulated
+    softphone drives (as `helpline run` serves it)."""
+    clock = SimulatedClock(start=CLOCK_START)
+    app_server, rest_server = ServedApp(), ServedApp()
+    settings = load_settings(make_environ(
+        tmp_path, DATABASE_URL=database_url, REDIS_URL=redis_url,
+        TWILIO_API_BASE=rest_server.url, PUBLIC_BASE_URL=app_server.url))
+    stand = StandIn(settings=settings, clock=clock, tmp_path=tmp_path,
+                    app_server=app_server, rest_server=rest_server)
+    rest_server.app.register_blueprint(
+        make_control_blueprint(stand.engine, numbers_json(stand.services.config)))
+    stand.app.config["CONSOLE_SSE_HEARTBEAT_SECONDS"] = 2
+    # Prompts and hold time pass at a tenth of real time: fast, yet the agent in the
+    # browser has real seconds to click.
+    stand.pace = 0.1
+    stand.start()
+    yield stand
+    stand.stop()
 
 
 @pytest.fixture(scope="session")
