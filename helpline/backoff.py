@@ -11,6 +11,8 @@ class Backoff:
     first: float = 1.0
     factor: float = 2.0
     longest: float = 30.0
+    # (A dependency coming back is noticed within `longest`: keep it short where a
+    # caller's work waits on the reconnection, e.g. Redis for workers.)
     # Something that has run this long since its last failure counts as recovered.
     healthy_after: float = 60.0
     _next: float = 0.0

@@ -68,6 +68,8 @@ class Stack:
         """Restarts children that exited, with backoff; returns what it said."""
         said = []
         now = time.monotonic()
+        # Reap one-off tasks that have finished (no zombies in the process table).
+        self.tasks = [task for task in self.tasks if task.poll() is None]
         for name, child in self.children.items():
             process = child.process
             if child.restart_at is None and process is not None and process.poll() is not None:
@@ -142,9 +144,11 @@ def run_stack(port: int | None = None, seed: bool = True,
                             "--timeout", "120", "--graceful-timeout", "5",
                             "helpline.wsgi:app"], env)
         # As in the Procfile: recordings never wait behind transcription, and the
-        # speech model lives only in the transcriber.
+        # speech model lives only in the transcriber. Neither forks per job: a fork
+        # cost more than a download (measured: 50 voicemails at once), and a job that
+        # dies with its worker is re-queued by the intake sweep.
         cli = [sys.executable, "-m", "helpline.cli"]
-        stack.start("worker", [*cli, "worker", "--queues", WORKER_QUEUES], env)
+        stack.start("worker", [*cli, "worker", "--queues", WORKER_QUEUES, "--simple"], env)
         stack.start("transcriber", [*cli, "worker", "--queues", queues.TRANSCRIPTION,
                                     "--simple"], env)
         stack.start("scheduler", [*cli, "scheduler"], env)

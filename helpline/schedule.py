@@ -31,6 +31,7 @@ ROUTING_TICK_SECONDS = 0.5
 ROUTING_HEAL_SECONDS = 10.0
 RQ_PROMOTE_SECONDS = 1.0
 RETENTION_SECONDS = 3600
+RECONNECT_LONGEST_SECONDS = 5.0
 
 log = logging.getLogger("helpline.scheduler")
 
@@ -44,7 +45,10 @@ class Loop:
     step: Callable[[], Any]
 
     def run(self, stop: threading.Event) -> None:
-        backoff = Backoff(first=max(self.interval, 1.0))
+        # Waiting out an outage, a duty looks again at least as often as it runs (and
+        # every few seconds for the fast ones), so work resumes soon after Redis or the
+        # database is back.
+        backoff = Backoff(longest=max(self.interval, RECONNECT_LONGEST_SECONDS))
         failing = False
         while not stop.is_set():
             started = time.monotonic()
@@ -122,6 +126,8 @@ def run_scheduler() -> None:
         raise SettingsError("REDIS_URL", "is not set",
                             "set it to redis://HOST:PORT/0, or use `helpline run`")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    # twilio-python logs whole requests and responses at INFO (every recovery sweep).
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     svc = build_services(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -134,7 +140,7 @@ def run_scheduler() -> None:
 
 
 def _start(svc: Services, stop: threading.Event) -> list[Loop]:
-    backoff = Backoff()
+    backoff = Backoff(longest=RECONNECT_LONGEST_SECONDS)
     while True:
         try:
             loops = duties(svc)

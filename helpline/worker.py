@@ -31,6 +31,8 @@ WORKER_PRELOADS: dict[str, list[str]] = {
     queues.TRANSCRIPTION: ["transcription.registry:preload_for_worker"],
 }
 
+RECONNECT_LONGEST_SECONDS = 5.0
+
 log = logging.getLogger("helpline.worker")
 
 
@@ -51,11 +53,14 @@ def run_worker(burst: bool = False, queue_names: Sequence[str] = queues.ALL,
         raise UnknownQueue(f"unknown queue(s) {', '.join(sorted(unknown))}; "
                            f"the queues are {', '.join(queues.ALL)}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    # twilio-python logs whole requests and responses at INFO.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     run_preloads(queue_names)
     worker_class = SimpleWorker if simple else Worker
     # Keep the configured priority order whatever order the operator typed.
     ordered = [name for name in queues.ALL if name in queue_names]
-    backoff = Backoff()
+    # Jobs wait on the reconnection: look for Redis every few seconds at most.
+    backoff = Backoff(longest=RECONNECT_LONGEST_SECONDS)
     while True:
         try:
             connection = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,

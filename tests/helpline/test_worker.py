@@ -94,6 +94,10 @@ def test_worker_and_scheduler_outlive_a_redis_outage(tmp_path, command):
         assert process.poll() is None
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()   # never leave a worker behind, whatever failed
+            output, _ = process.communicate()
         server.stop()
     assert "Traceback" not in output, output
