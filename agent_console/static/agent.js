@@ -35,6 +35,7 @@
   let me = { state: "offline" };
   let fetchedAt = Date.now() / 1000;   // when `me` was read: relative times count from here
   let shownCall = null;
+  let shownRole = null;       // owner or interpreter of the call on screen
   let offeredSid = null;
   let callStartedAt = null;
   let shownBreak = null;      // the break the menu was last set to show
@@ -184,6 +185,7 @@
     renderInterpreter(onCall);
     if (onCall && shownCall !== me.call_sid) {
       shownCall = me.call_sid;
+      shownRole = me.call_role;
       callStartedAt = Date.now() / 1000 - (me.seconds_in_state || 0);
       window.htmx.ajax("GET", `/console/calls/${encodeURIComponent(me.call_sid)}/panel`, { target: "#call-panel" });
       if (me.call_role === "interpreter") {
@@ -202,8 +204,8 @@
     }
     if (!onCall && shownCall && state !== "on_call") {
       // An interpreter's read access ends with the call: nothing of it stays on screen.
-      if (me.call_role !== "owner" && !wrapping) $("call-panel").replaceChildren();
-      shownCall = null;
+      if (shownRole === "interpreter") $("call-panel").replaceChildren();
+      shownCall = null; shownRole = null;
     }
     if (listState !== state) {
       // An accepted callback or voicemail leaves its list: reload what the agent looks at.
