@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from agent_console.access import languages_served
 from helpline.webhook_input import bounded
 
 RECORDING_SID = re.compile(r"\ARE[0-9a-fA-F]{32}\Z")   # \Z: no trailing newline either
@@ -119,6 +120,16 @@ def duration_problem(decoded_seconds: float, reported_seconds: float | None) -> 
 def is_too_short(kind: str, duration_seconds: float, min_voicemail_seconds: float) -> bool:
     """A voicemail shorter than the minimum is a hang-up, not a message."""
     return kind == VOICEMAIL and duration_seconds < min_voicemail_seconds
+
+
+def voicemail_ticket_languages(language: str,
+                               parents: Mapping[str, str | None]) -> frozenset[str]:
+    """The languages of a caller's open ticket that a voicemail in `language` may join:
+    those every agent who works in `language` may open (`agent_console.access`) — the
+    language itself, and its dialects (a Burmese speaker serves Shan callers; a
+    Shan-only speaker cannot open a Burmese ticket). Any other ticket would hide the
+    message from the agents who can understand it."""
+    return frozenset(languages_served({language}, parents))
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime:

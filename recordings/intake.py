@@ -44,8 +44,9 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
         too_short = callback.duration_seconds is not None and domain.is_too_short(
             kind, callback.duration_seconds, svc.config.voicemail.min_length_seconds)
         if not too_short:
-            tickets.ticket_for_voicemail(session, recording, call,
-                                         default_language=_default_language(svc, call))
+            tickets.ticket_for_voicemail(
+                session, recording, call, default_language=_default_language(svc, call),
+                parents={code: lang.parent for code, lang in svc.config.languages.items()})
     else:
         ticket = tickets.ticket_for_call(session, recording.call_id)
         if ticket is not None:

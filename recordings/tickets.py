@@ -3,32 +3,38 @@ conversation attaches to the ticket the agent opens for that call."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent_console.models import Ticket, ticket_calls
 from ivr.models import Call
-from recordings.domain import CALL
+from recordings.domain import CALL, voicemail_ticket_languages
 from recordings.models import Recording
 
 VOICEMAIL_SOURCE = "voicemail"
 
 
 def ticket_for_voicemail(session: Session, recording: Recording, call: Call | None, *,
-                         default_language: str) -> Ticket:
-    """The caller's open ticket if they have one, else a new voicemail ticket.
+                         default_language: str,
+                         parents: Mapping[str, str | None]) -> Ticket:
+    """The caller's open ticket in a language the voicemail's agents can open, if they
+    have one, else a new voicemail ticket in the voicemail's language.
 
     Repeat callers are recognised by their HMAC-linked `caller_id` only; a
-    withheld number has no caller and always gets a ticket of its own.
+    withheld number has no caller and always gets a ticket of its own. A known
+    caller's message in another language (a Khmer worker who calls the Burmese line
+    for a friend) opens its own ticket: joined to their Khmer ticket, a Burmese
+    agent could not open it (`parents`: each dialect's language, for that rule).
     """
     language = recording.language or (call.language if call else None) or default_language
     ticket = None
     if call is not None and call.caller_id is not None:
         ticket = session.scalar(
             select(Ticket)
-            .where(Ticket.caller_id == call.caller_id, Ticket.status == "open")
+            .where(Ticket.caller_id == call.caller_id, Ticket.status == "open",
+                   Ticket.language.in_(sorted(voicemail_ticket_languages(language, parents))))
             .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
             .limit(1)
         )

@@ -97,3 +97,28 @@ def test_parse_callback_treats_out_of_bounds_fields_as_absent():
             event.channels) == (None, "completed", None, None, 1)
     assert domain.parse_callback({"RecordingSid": SID, "RecordingChannels": "nan",
                                   "CallSid": "CA" + "b" * 100_000}).call_sid is None
+
+
+PARENTS = {"shn": "my", "kac": "my", "ksw": "my", "mnw": "my", "my": None, "km": None,
+           "th": None}
+
+
+@pytest.mark.parametrize(("voicemail", "ticket", "joins"), [
+    ("km", "km", True),
+    ("my", "km", False),      # a Burmese agent could not open a Khmer ticket
+    ("km", "my", False),
+    ("my", "shn", True),      # every Burmese speaker serves Shan callers
+    ("shn", "my", False),     # a Shan-only speaker cannot open a Burmese ticket
+    ("shn", "kac", False),
+    ("th", "lo", False),      # one shared line, two languages, two sets of agents
+])
+def test_a_voicemail_joins_only_a_ticket_its_languages_agents_can_open(voicemail, ticket,
+                                                                       joins):
+    from agent_console.access import can_open_ticket
+
+    assert (ticket in domain.voicemail_ticket_languages(voicemail, PARENTS)) is joins
+    # whatever it joins, every agent working in the voicemail's language can open
+    for ticket_language in domain.voicemail_ticket_languages(voicemail, PARENTS):
+        assert can_open_ticket(role="agent", user_id=1, skills={voicemail},
+                               ticket_language=ticket_language, assignee_id=None,
+                               parents=PARENTS)

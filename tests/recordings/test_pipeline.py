@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rq import Queue, SimpleWorker
 
+from agent_console.access import can_open_ticket
 from agent_console.models import Ticket
 from helpline import queues
 from recordings import errors
@@ -27,6 +28,7 @@ from tests.recordings.conftest import (
 )
 
 STATUS_URL = "/twilio/recordings/status?kind=voicemail&lang=km"
+PARENTS = {"shn": "my", "kac": "my", "ksw": "my", "mnw": "my"}
 
 
 def callback(call, sid: str, duration: str = "2", channels: str = "1") -> dict[str, str]:
@@ -208,6 +210,53 @@ def test_voicemail_joins_the_callers_open_ticket(client, services, twilio_rest):
         tickets = session.query(Ticket).all()
         assert len(tickets) == 1
         assert {r.ticket_id for r in session.query(Recording)} == {tickets[0].id}
+
+
+def voicemail_url(language: str) -> str:
+    return f"/twilio/recordings/status?kind=voicemail&lang={language}"
+
+
+def test_a_voicemail_in_another_language_opens_a_ticket_its_agents_can_open(
+        client, services, twilio_rest):
+    with services.db.session() as session:
+        caller = make_caller(session)
+        khmer, burmese, khmer_again = (make_call(session, caller_id=caller.id, language=code)
+                                       for code in ("km", "my", "km"))
+    for call, language in ((khmer, "km"), (burmese, "my"), (khmer_again, "km")):
+        signed_post(client, voicemail_url(language), callback(call, new_sid("RE")))
+    with services.db.session() as session:
+        by_language = {ticket.language: ticket for ticket in session.query(Ticket)}
+        assert sorted(by_language) == ["km", "my"]
+        assert [c.call_sid for c in by_language["km"].calls] == [khmer.call_sid,
+                                                                   khmer_again.call_sid]
+        assert [c.call_sid for c in by_language["my"].calls] == [burmese.call_sid]
+        for recording in session.query(Recording):
+            ticket = session.get(Ticket, recording.ticket_id)
+            # the agents of the message's language can open its ticket
+            assert can_open_ticket(role="agent", user_id=1, skills={recording.language},
+                                   ticket_language=ticket.language, assignee_id=None,
+                                   parents=PARENTS)
+
+
+def test_a_burmese_voicemail_joins_the_callers_shan_ticket_not_the_reverse(
+        client, services, twilio_rest):
+    with services.db.session() as session:
+        caller = make_caller(session)
+        shan, burmese = (make_call(session, caller_id=caller.id, language=code,
+                                   number_called="+661800000101") for code in ("shn", "my"))
+        shan_only = make_caller(session)
+        burmese_first, shan_second = (make_call(session, caller_id=shan_only.id, language=code,
+                                                number_called="+661800000101")
+                                      for code in ("my", "shn"))
+    signed_post(client, voicemail_url("shn"), callback(shan, new_sid("RE")))
+    signed_post(client, voicemail_url("my"), callback(burmese, new_sid("RE")))
+    signed_post(client, voicemail_url("my"), callback(burmese_first, new_sid("RE")))
+    signed_post(client, voicemail_url("shn"), callback(shan_second, new_sid("RE")))
+    with services.db.session() as session:
+        first = session.query(Ticket).filter_by(caller_id=caller.id).one()
+        assert first.language == "shn" and len(first.calls) == 2   # Burmese agents serve Shan
+        second = session.query(Ticket).filter_by(caller_id=shan_only.id).order_by(Ticket.id)
+        assert [t.language for t in second] == ["my", "shn"]   # Shan-only agents: own ticket
 
 
 def test_call_recording_attaches_to_the_agents_ticket(client, services, twilio_rest):
