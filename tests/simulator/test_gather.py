@@ -123,3 +123,10 @@ def test_a_barge_in_with_action_on_empty_result_hash_first_is_an_empty_result(si
 def test_a_malformed_timed_entry_is_refused_with_the_fix(entry):
     with pytest.raises(ValueError, match="keys@seconds"):
         ScriptedKeypad([entry])
+
+
+def test_action_on_empty_result_comes_after_the_prompts_and_the_timeout(sim):
+    gather_call(sim, 'action="/action" actionOnEmptyResult="true" timeout="3"', [""])
+    assert sim.app.hits_to("/action")[0].params["Digits"] == ""
+    # "Before Twilio begins the timeout period, it waits until all nested verbs have executed."
+    assert round(sim.clock.now() - START, 3) == round(11 / 15 + 2 + 3, 3)
