@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,4 +37,52 @@ def seed_demo(session: Session, *, password: str = DEMO_PASSWORD) -> list[str]:
         create_staff(session, email=email, role=role, password=password, skills=skills,
                      display_name=name, ui_locale=locale)
         created.append(email)
+    seed_demo_rota(session, today=date.today())
     return created
+
+
+# (email, days, start, end) in the helpline's local time: every language has gaps in the
+# week, so the wallboard shows them and a caller at night hears when the next advisor is on.
+DEMO_ROTA = (
+    ("aye@helpline.example", "mon tue wed thu fri", "08:00", "16:00"),
+    ("naw@helpline.example", "mon tue wed thu fri", "12:00", "20:00"),
+    ("seng@helpline.example", "tue wed thu fri sat", "16:00", "24:00"),
+    ("mi@helpline.example", "sat sun", "08:00", "16:00"),
+    ("sokha@helpline.example", "mon tue wed thu fri", "08:00", "17:00"),
+    ("sokha@helpline.example", "sat", "09:00", "13:00"),
+    ("nok@helpline.example", "mon tue wed thu fri sat", "07:00", "15:00"),
+    ("bishnu@helpline.example", "sun mon tue wed thu", "10:00", "18:00"),
+    ("sari@helpline.example", "mon tue wed thu fri", "09:00", "17:00"),
+    ("supervisor@helpline.example", "fri sat", "22:00", "06:00"),
+)
+
+
+def seed_demo_rota(session: Session, *, today: date) -> int:
+    """The demo staff's weekly shifts, a day off and an extra shift (dated from `today`),
+    when nobody has a rota yet; returns the number of rows added."""
+    from call_routing.rota.domain import WEEKDAYS, minute_of_day
+    from call_routing.rota.models import RotaException, WeeklyShiftRow
+
+    if session.scalar(select(func.count(WeeklyShiftRow.id))):
+        return 0
+    ids = dict(session.execute(select(StaffUser.email, StaffUser.id)).all())
+    rows: list[WeeklyShiftRow | RotaException] = []
+    for email, days, start, end in DEMO_ROTA:
+        if email not in ids:
+            continue
+        for day in days.split():
+            rows.append(WeeklyShiftRow(
+                staff_id=ids[email], weekday=WEEKDAYS.index(day),
+                start_minute=minute_of_day(start),
+                end_minute=minute_of_day(end, allow_end_of_day=True)))
+    next_wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+    next_saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    if "sokha@helpline.example" in ids:
+        rows.append(RotaException(staff_id=ids["sokha@helpline.example"], day=next_wednesday,
+                                  kind="off", note="training day"))
+    if "bishnu@helpline.example" in ids:
+        rows.append(RotaException(staff_id=ids["bishnu@helpline.example"], day=next_saturday,
+                                  kind="extra", start_minute=600, end_minute=840,
+                                  note="cover"))
+    session.add_all(rows)
+    return len(rows)

@@ -1,6 +1,7 @@
 """Imports every feature package's models so metadata (and Alembic) sees all tables."""
 
 from agent_console.models import AgentStateChange, AuditEntry, StaffSkill, StaffUser, Ticket
+from call_routing.rota.models import RotaException, WeeklyShiftRow
 from helpline.db import Base, HealthProbe
 from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
 from recordings.models import Recording
@@ -8,5 +9,6 @@ from transcription.models import Transcript
 
 __all__ = [
     "AgentStateChange", "AuditEntry", "Base", "Call", "CallEvent", "Caller", "CallbackRequest",
-    "HealthProbe", "Notice", "Recording", "StaffSkill", "StaffUser", "Ticket", "Transcript",
+    "HealthProbe", "Notice", "Recording", "RotaException", "StaffSkill", "StaffUser", "Ticket",
+    "Transcript", "WeeklyShiftRow",
 ]

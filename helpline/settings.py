@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -26,6 +27,8 @@ DEMO_CONFIG = Path(__file__).resolve().parent / "demo_config.yaml"
 
 # The account SID the local stand-in uses when none is given; it is not a real account.
 LOCAL_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+# Where the helpline's day is: shift rotas, "tomorrow at 08:00", the wallboard's today.
+DEFAULT_TIMEZONE = "Asia/Bangkok"
 
 
 class SettingsError(Exception):
@@ -55,6 +58,7 @@ class Settings:
     twilio_api_key_sid: str | None = None
     twilio_api_key_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
 
     @property
     def uses_local_twilio(self) -> bool:
@@ -144,7 +148,18 @@ def load_settings(
         twilio_api_key_sid=_optional_sid(env, "TWILIO_API_KEY_SID", "SK"),
         twilio_api_key_secret=env.get("TWILIO_API_KEY_SECRET") or None,
         twilio_twiml_app_sid=_optional_sid(env, "TWILIO_TWIML_APP_SID", "AP"),
+        timezone=_parse_timezone(env.get("HELPLINE_TIMEZONE") or DEFAULT_TIMEZONE),
     )
+
+
+def _parse_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError("HELPLINE_TIMEZONE", f"{name!r} is not a time zone",
+                            "use an IANA name such as Asia/Bangkok or Asia/Kuala_Lumpur, "
+                            "or unset it for Asia/Bangkok") from None
+    return name
 
 
 def _optional_sid(env: Mapping[str, str], setting: str, prefix: str) -> str | None:

@@ -217,10 +217,20 @@ def _on_queue_key(state: Route, caller_input: CallerInput, context: Context) -> 
 def _offer(language: str, reason_prompt: str, context: Context, *, leave_reason: str,
            tries: int = 0) -> Decision:
     return Decision(
-        (prompt(reason_prompt, language), _offer_gather(language, tries)),
+        (prompt(reason_prompt, language), *_next_shift_told(language, context),
+         _offer_gather(language, tries)),
         (LeaveQueue(leave_reason), LogEvent("offered_alternatives", (("reason", leave_reason),))),
         language,
     )
+
+
+def _next_shift_told(language: str, context: Context) -> tuple[Prompt, ...]:
+    """Nobody for the language is on until the next shift: the caller hears when, so a
+    callback "then" means something."""
+    shift = context.next_shift
+    if shift is None:
+        return ()
+    return (prompt("next_advisor_at", language, day=shift.day, time=shift.time),)
 
 
 def _offer_gather(language: str, tries: int, *, after_empty_message: bool = False) -> Gather:
@@ -291,7 +301,7 @@ def _callback_start(language: str, context: Context) -> Decision:
 def _on_callback_choice(state: Route, caller_input: CallerInput, context: Context) -> Decision:
     language = state.param("lang") or context.line.default_language
     if caller_input.digits == "1" and context.caller_number_last_digits:
-        return _callback_saved(language, entered=False)
+        return _callback_saved(language, context, entered=False)
     return _callback_enter(language, tries=0, lead=())
 
 
@@ -312,7 +322,7 @@ def _on_callback_entered(state: Route, caller_input: CallerInput, context: Conte
     language = state.param("lang") or context.line.default_language
     tries = _int(state.param("tries"))
     if context.entered_number_valid:
-        return _callback_saved(language, entered=True)
+        return _callback_saved(language, context, entered=True)
     if tries + 1 >= MAX_TRIES:
         decision = _voicemail(language, context)
         return Decision((prompt("callback_invalid_number", language),) + decision.steps,
@@ -320,11 +330,16 @@ def _on_callback_entered(state: Route, caller_input: CallerInput, context: Conte
     return _callback_enter(language, tries + 1, (prompt("callback_invalid_number", language),))
 
 
-def _callback_saved(language: str, *, entered: bool) -> Decision:
+def _callback_saved(language: str, context: Context, *, entered: bool) -> Decision:
+    # With nobody for the language on shift, the callback is scheduled into the next
+    # shift, and the caller hears from when (not a call in the night they won't expect).
+    shift = context.next_shift
+    when = () if shift is None else (
+        prompt("callback_from", language, day=shift.day, time=shift.time),)
     return Decision(
-        (prompt("callback_confirmed", language), prompt("goodbye", language), Hangup()),
-        (SaveCallback(entered=entered), JoinQueue(callback=True),
-         SetOutcome("callback_requested")),
+        (prompt("callback_confirmed", language), *when, prompt("goodbye", language), Hangup()),
+        (SaveCallback(entered=entered, not_before=shift.starts_at if shift else None),
+         JoinQueue(callback=True), SetOutcome("callback_requested")),
         language)
 
 

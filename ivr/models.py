@@ -77,6 +77,9 @@ class CallbackRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # A callback promised for the next shift of the caller's language (none was on):
+    # it joins the queue, and so is offered, only from then (ivr.callback_intake).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Notice(Base):

@@ -107,9 +107,11 @@ class LeaveQueue:
 
 @dataclass(frozen=True)
 class SaveCallback:
-    """Use the calling number (`entered=False`) or the digits just keyed in."""
+    """Use the calling number (`entered=False`) or the digits just keyed in.
+    `not_before`: the epoch second the callback was promised from (the next shift)."""
 
     entered: bool
+    not_before: float | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,16 @@ class QueueView:
 
 
 @dataclass(frozen=True)
+class NextShift:
+    """When the next advisor for the caller's language comes on, as the rota says and the
+    caller hears it: `day` today / tomorrow / mon..sun, `time` HHMM local time."""
+
+    starts_at: float
+    day: str
+    time: str
+
+
+@dataclass(frozen=True)
 class Context:
     line: Line
     main_menu: tuple[tuple[str, str], ...]      # (key, action) in the configured order
@@ -170,6 +182,8 @@ class Context:
     caller_number_last_digits: str | None = None   # None: withheld or unusable
     entered_number_valid: bool | None = None
     recording_seconds: float | None = None
+    # Set only when nobody serving the caller's language is on shift or logged in now.
+    next_shift: NextShift | None = None
 
 
 @dataclass(frozen=True)

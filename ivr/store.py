@@ -72,13 +72,15 @@ def latest_event_kind(session: Session, call: Call, kinds: tuple[str, ...]) -> s
 
 
 def save_callback(session: Session, call: Call, *, language: str, number_encrypted: str,
-                  now: datetime) -> CallbackRequest:
+                  now: datetime, not_before: datetime | None = None) -> CallbackRequest:
     existing = session.scalar(select(CallbackRequest).where(CallbackRequest.call_id == call.id))
     if existing is not None:
         existing.number_encrypted = number_encrypted
+        existing.not_before = not_before
         return existing
     request = CallbackRequest(call_id=call.id, caller_id=call.caller_id, language=language,
-                              number_encrypted=number_encrypted, created_at=now)
+                              number_encrypted=number_encrypted, created_at=now,
+                              not_before=not_before)
     session.add(request)
     return request
 

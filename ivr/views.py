@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
@@ -32,6 +33,7 @@ from ivr.steps import (
     LeaveQueue,
     Line,
     LogEvent,
+    NextShift,
     Prompt,
     QueueView,
     Route,
@@ -219,6 +221,7 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
     session = svc.db.scoped()
     now = as_datetime(svc.clock)
     parents = _dialect_parents(svc.config)
+    callback_not_before: float | None = None
     for effect in decision.effects:
         if isinstance(effect, ChooseLanguage):
             call.language = effect.language
@@ -226,6 +229,9 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
             store.add_event(session, call, "language_chosen", {"language": effect.language}, now)
         elif isinstance(effect, ConsentNoticePlayed):
             call.consented_to_recording = True
+        elif isinstance(effect, JoinQueue) and effect.callback and (
+                callback_not_before is not None and callback_not_before > svc.clock.now()):
+            _schedule_callback(svc, call, callback_not_before)
         elif isinstance(effect, JoinQueue):
             language, dialect = domain.routing_language(call.language or "en", parents)
             try:
@@ -250,14 +256,35 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
             store.add_event(session, call, "queue_left", {"reason": effect.reason}, now)
         elif isinstance(effect, SaveCallback):
             number = _callback_number(svc.config, voice, call, entered=effect.entered)
+            callback_not_before = effect.not_before
             store.save_callback(session, call, language=call.language or "en",
-                                number_encrypted=svc.pii.encrypt(number), now=now)
+                                number_encrypted=svc.pii.encrypt(number), now=now,
+                                not_before=(datetime.fromtimestamp(effect.not_before, UTC)
+                                            if effect.not_before is not None else None))
             store.add_event(session, call, "callback_requested",
                             {"number_source": "entered" if effect.entered else "caller"}, now)
         elif isinstance(effect, SetOutcome):
             call.outcome = effect.outcome
         elif isinstance(effect, LogEvent):
             store.add_event(session, call, effect.kind, dict(effect.detail), now)
+
+
+def _schedule_callback(svc: Services, call, not_before: float) -> None:
+    """A callback promised for the next shift stays out of the queue until then: the
+    intake sweep queues it when its time comes (ivr.callback_intake), so no agent is
+    offered it before. A live queue entry the caller still had is taken out."""
+    session = svc.db.scoped()
+    now = as_datetime(svc.clock)
+    try:
+        if call_queue(svc).status(call.call_sid) is not None:
+            call_queue(svc).leave(call.call_sid, "callback")
+            store.add_event(session, call, "queue_left", {"reason": "callback"}, now)
+    except RedisError:
+        # The request is saved either way; an entry left behind ends with the call.
+        log.warning("callback of call %s scheduled; its queue entry could not be checked",
+                    call.call_sid)
+    store.add_event(session, call, "callback_scheduled",
+                    {"not_before": datetime.fromtimestamp(not_before, UTC).isoformat()}, now)
 
 
 def _callback_number(config: HelplineConfig, voice: VoiceRequest, call, *, entered: bool) -> str:
@@ -283,6 +310,13 @@ def _context(svc: Services, line: Line, voice: VoiceRequest, *,
     entered_valid = None
     if state is not None and state.name == "callback_entered":
         entered_valid = _valid_entered_number(voice.digits, _line_country(config, voice.to))
+    next_shift = None
+    if state is not None and state.name in NEXT_SHIFT_STATES:
+        language = call_language or _language(state, line)
+        if state.name != "wait":
+            next_shift = _next_shift(svc, language, serving=None)
+        elif queue_view is not None and queue_view.agents_logged_in == 0:
+            next_shift = _next_shift(svc, language, serving=0)
     return Context(
         line=line,
         main_menu=tuple((option.key, option.action) for option in config.main_menu),
@@ -298,7 +332,29 @@ def _context(svc: Services, line: Line, voice: VoiceRequest, *,
         caller_number_last_digits=voice.caller[-2:] if voice.caller else None,
         entered_number_valid=entered_valid,
         recording_seconds=voice.recording_seconds,
+        next_shift=next_shift,
     )
+
+
+# Steps that may tell the caller when the next advisor is on, or save a callback then.
+NEXT_SHIFT_STATES = frozenset({"wait", "callback_choice", "callback_entered"})
+
+
+def _next_shift(svc: Services, language: str, *, serving: int | None) -> NextShift | None:
+    """When the next advisor for `language` comes on — only if nobody serving it is on
+    shift or logged in now (`serving`: how many are logged in, None to ask routing)."""
+    from call_routing.rota.lookup import next_advisor  # the rota is routing's
+
+    if serving is None:
+        queue_language, dialect = domain.routing_language(language, _dialect_parents(svc.config))
+        try:
+            serving = call_queue(svc).agents_logged_in(queue_language, dialect)
+        except RedisError:
+            return None   # unknown: schedule nothing rather than delay a callback wrongly
+    if serving:
+        return None
+    found = next_advisor(svc, language, svc.clock.now())
+    return NextShift(found.starts_at, found.when.day, found.when.time) if found else None
 
 
 def _valid_entered_number(digits: str | None, region: str | None) -> bool:
