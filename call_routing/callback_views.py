@@ -76,6 +76,8 @@ def agent_leg_status() -> tuple[str, int]:
 def _settle(svc, call_sid: str, *, reached: bool, how: str) -> None:
     try:
         if callbacks.finish(svc, call_sid, reached=reached):
-            routing_service(svc).bridge_ended(call_sid, how)
+            # Reached: done. Not: back in line for another attempt, or stopped after the
+            # configured number of them.
+            routing_service(svc).callback_attempt_ended(call_sid, reached=reached, how=how)
     except Exception:  # noqa: BLE001
         log.exception("callback %s could not be settled", call_sid)

@@ -1,6 +1,7 @@
 """The engine's foundation: its collaborators, the script plumbing every change
 goes through, and the reads the rest of the engine builds on (a call's status
-and wait estimate, staffing, a waiting call as the policy sees it, the journal)."""
+and wait estimate, who is serving a language, a waiting call as the policy sees
+it, the journal)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 
 from call_routing import policy
 from call_routing.engine_values import (
-    DEFAULT_HANDLE_SECONDS,
     DEFAULT_PREFIX,
+    HANDLE_SAMPLES,
+    LONGEST_MEANINGFUL_WAIT,
     CallStatus,
     Listener,
     QueueChanged,
@@ -47,6 +49,7 @@ class EngineCore:
             for parent in sorted(set(self.dialect_parents.values())))
         self._scripts = {name: redis.register_script(PRELUDE + body)
                          for name, body in SCRIPTS.items()}
+        self._serving_checked = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -77,55 +80,87 @@ class EngineCore:
         call = {_s(k): _s(v) for k, v in fields.items()}
         now = self.clock.now()
         skill = call["skill"]
+        kind = call.get("kind") or (policy.CALLBACK if call.get("callback") == "1"
+                                    else policy.CALL)
         position = 0
         if call["state"] == "waiting":
-            rank = self.redis.zrank(self.key("q", skill), call_sid)
+            queue = "dq" if kind in policy.DEFERRED_KINDS else "q"
+            rank = self.redis.zrank(self.key(queue, skill), call_sid)
             position = (rank or 0) + 1
         elif call["state"] == "reserved":
             position = 1
-        staffed = self.agents_logged_in(call["language"], call["dialect"] or None)
+        serving = self.agents_serving(call["language"], call["dialect"] or None)
         return CallStatus(
             call_sid=call_sid, skill=skill, language=call["language"],
             dialect=call["dialect"] or None, state=call["state"], position=position,
             waiting_seconds=max(0.0, now - float(call["joined_at"])),
-            estimated_wait_seconds=self._estimate_wait(skill, position, staffed),
+            estimated_wait_seconds=self.estimate_wait(skill, position, serving),
             agent_id=int(call["agent"]) if call.get("agent") else None,
             interpreter_id=int(call["interpreter"]) if call.get("interpreter") else None,
-            urgent=call.get("urgent") == "1", callback=call.get("callback") == "1",
-            agents_logged_in=staffed,
+            urgent=call.get("urgent") == "1", callback=kind == policy.CALLBACK,
+            agents_serving=serving, kind=kind,
+            interpreter_offered_to=(int(call["interpreter_offer"])
+                                    if call.get("interpreter_offer") else None),
         )
 
-    def _estimate_wait(self, skill: str, position: int, staffed: int) -> int:
-        """A slot frees every (handle time ÷ agents) seconds; the caller needs `position`."""
+    def estimate_wait(self, skill: str, position: int, serving: int) -> int | None:
+        """About when the caller is answered: one of `serving` agents frees up every
+        (recent handle time ÷ serving) seconds, and the caller needs `position` of them.
+
+        Recomputed at every announcement from the live figures. None when there is no
+        honest figure to give: nobody serving, no call of this queue finished recently
+        to measure handle time by, or an answer beyond an hour.
+        """
         if position <= 0:
             return 0
-        recent = [float(v) for v in self.redis.lrange(self.key("handle", skill), 0, -1)]
-        handle = statistics.median(recent) if recent else DEFAULT_HANDLE_SECONDS
-        return int(round(position * handle / max(1, staffed)))
+        if serving <= 0:
+            return None
+        recent = [float(v) for v in self.redis.lrange(self.key("handle", skill), 0,
+                                                      HANDLE_SAMPLES - 1)]
+        if not recent:
+            return None
+        estimate = int(round(position * statistics.median(recent) / serving))
+        return estimate if estimate <= LONGEST_MEANINGFUL_WAIT else None
 
-    def agents_logged_in(self, language: str, dialect: str | None = None) -> int:
+    def agents_serving(self, language: str, dialect: str | None = None) -> int:
+        """Agents who could answer this caller soon: available, being offered a call, on
+        a call or wrapping up — not on a break or offline. A dialect caller counts the
+        speakers of its parent language too, who take them once the wait widens."""
+        self.ensure_serving_index()
         language, dialect = policy.routing_language(language, dialect, self.dialect_parents)
         if dialect is None:
-            return int(self.redis.scard(self.key("online", language)))
-        return len(self.redis.sunion(self.key("online", dialect), self.key("online", language)))
+            return int(self.redis.scard(self.key("serving", language)))
+        return len(self.redis.sunion(self.key("serving", dialect),
+                                     self.key("serving", language)))
+
+    def ensure_serving_index(self) -> None:
+        """Routing state written before `serving:<skill>` existed gets it, once."""
+        if self._serving_checked:
+            return
+        if not self.redis.exists(self.key("serving-built")):
+            self._run("rebuild_serving", *self.languages)
+        self._serving_checked = True
 
     # A waiting call as the policy sees it, and the score of a call that goes back
     # to the front of a queue (after a failed bridge or a transfer to an agent).
 
     def _waiting_call(self, call_sid: str) -> policy.WaitingCall | None:
         fields = self.redis.hmget(self.key("call", call_sid), "state", "language", "dialect",
-                                  "skill", "score")
-        state, language, dialect, skill, score = (_s(f) if f is not None else None
-                                                  for f in fields)
+                                  "skill", "score", "kind", "callback")
+        state, language, dialect, skill, score, kind, callback = (
+            _s(f) if f is not None else None for f in fields)
         if state != "waiting" or language is None or score is None:
             return None
         priority_class, joined_at = policy.split_score(float(score))
         if skill != (dialect or language):   # transferred to another language queue
             language, dialect = policy.routing_language(skill or language, None,
                                                         self.dialect_parents)
+        kind = kind or (policy.CALLBACK if callback == "1" else policy.CALL)
         return policy.WaitingCall(call_sid, language, dialect or None, joined_at,
                                   urgent=priority_class == policy.PRIORITY,
-                                  returned=priority_class == policy.RETURNED)
+                                  returned=priority_class == policy.RETURNED,
+                                  callback=kind == policy.CALLBACK,
+                                  voicemail=kind == policy.VOICEMAIL)
 
     def _waiting_call_score(self, call_sid: str, now: float) -> float:
         joined = self.redis.hget(self.key("call", call_sid), "joined_at")
@@ -133,10 +168,13 @@ class EngineCore:
         return policy.RETURNED * policy.CLASS_SPAN + joined_at
 
     def queued_entries(self) -> list[QueuedEntry]:
-        """Every call waiting in a queue or being offered to an agent, oldest first."""
+        """All work waiting in a queue (live, deferred, or not due yet) or being offered to
+        an agent, oldest first."""
         pipe = self.redis.pipeline(transaction=False)
         for skill in self.languages:
             pipe.zrange(self.key("q", skill), 0, -1)
+            pipe.zrange(self.key("dq", skill), 0, -1)
+        pipe.zrange(self.key("later"), 0, -1)
         pipe.zrange(self.key("reservations"), 0, -1)
         *queues, reserving = pipe.execute()
         for agent_id in reserving:
@@ -145,11 +183,15 @@ class EngineCore:
         sids.update(_s(sid) for sid in pipe.execute() if sid)
         ordered = sorted(sids)
         for sid in ordered:
-            pipe.hmget(self.key("call", sid), "state", "joined_at", "callback")
-        entries = [QueuedEntry(sid, _s(state), float(_s(joined)), callback == b"1")
-                   for sid, (state, joined, callback) in zip(ordered, pipe.execute(),
-                                                              strict=True)
-                   if state in (b"waiting", b"reserved") and joined is not None]
+            pipe.hmget(self.key("call", sid), "state", "joined_at", "callback", "kind")
+        entries = []
+        for sid, (state, joined, callback, kind) in zip(ordered, pipe.execute(), strict=True):
+            if state not in (b"waiting", b"reserved") or joined is None:
+                continue
+            kind_name = _s(kind) if kind else (policy.CALLBACK if callback == b"1"
+                                               else policy.CALL)
+            entries.append(QueuedEntry(sid, _s(state), float(_s(joined)),
+                                       kind_name == policy.CALLBACK, kind_name))
         return sorted(entries, key=lambda entry: entry.joined_at)
 
     # ------------------------------------------------------------------ inspection

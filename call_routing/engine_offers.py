@@ -18,16 +18,36 @@ class OffersMixin(Router):
     # ------------------------------------------------------------------ offers
 
     def offer_for(self, agent_id: int) -> Offer | None:
-        state, sid, deadline = self.redis.hmget(self.key("agent", agent_id), "state", "call",
-                                                "deadline")
+        state, sid, deadline, offer_kind = self.redis.hmget(
+            self.key("agent", agent_id), "state", "call", "deadline", "offer_kind")
         if state is None or _s(state) != "reserved" or not sid:
             return None
         call = self.redis.hmget(self.key("call", _s(sid)), "language", "dialect",
-                                "first_joined_at", "urgent", "callback")
+                                "first_joined_at", "urgent", "callback", "kind", "transferred",
+                                "agent")
         if call[0] is None:
             return None
+        work = _s(call[5]) if call[5] else ("callback" if call[4] == b"1" else "call")
+        kind = _s(offer_kind) if offer_kind else (
+            "transfer" if call[6] == b"1" and work == "call" else work)
+        owner = int(_s(call[7])) if kind == "interpreter" and call[7] else None
         return Offer(agent_id, _s(sid), _s(call[0]), _s(call[1]) or None, float(_s(deadline)),
-                     float(_s(call[2])), urgent=call[3] == b"1", callback=call[4] == b"1")
+                     float(_s(call[2])), urgent=call[3] == b"1", callback=work == "callback",
+                     kind=kind, owner_agent_id=owner)
+
+    def accept_interpreter(self, agent_id: int, call_sid: str) -> int:
+        """The invited interpreter takes the offer; returns the agent on the call."""
+        now = self.clock.now()
+        result = self._run("accept_interpreter", agent_id, call_sid, now, self.journal_limit)
+        if result[0] == "no_offer":
+            raise RoutingError(NO_OFFER, "this call is not being offered to you")
+        if result[0] == "expired":
+            self._released(agent_id, call_sid, "missed", now)
+            raise RoutingError(OFFER_GONE, "the offer ran out before you accepted it")
+        if result[0] != "ok":
+            raise RoutingError(OFFER_GONE, "the call is over")
+        self._transition(agent_id, "on_call", "interpreter", now, call_sid)
+        return int(result[1])
 
     def accept(self, agent_id: int, call_sid: str) -> float:
         """The agent takes the offered call; returns how long the caller waited."""
@@ -66,7 +86,10 @@ class OffersMixin(Router):
         call = self._waiting_call(call_sid)
         if call is not None:
             self._emit(QueueChanged(call.skill, now))
-            self.route_queue(call.skill)
+            if call.deferred:
+                self.route_deferred(call.skill)
+            else:
+                self.route_queue(call.skill)
 
     def expire_reservations(self) -> int:
         """Offers past their deadline: the agent 'missed' it, the caller keeps their place."""

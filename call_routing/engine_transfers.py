@@ -49,11 +49,14 @@ class TransfersMixin(Router):
         return old
 
     def add_interpreter(self, call_sid: str, agent_id: int) -> int:
-        """A second, available agent joins the call; returns the first agent."""
+        """Offer the call to a second, available agent as its interpreter (an offer of
+        kind "interpreter", with the usual deadline); they join when they accept.
+        Returns the agent on the call."""
         now = self.clock.now()
-        result = self._run("interpreter", call_sid, agent_id, now, self.journal_limit)
+        result = self._run("interpreter", call_sid, agent_id, now,
+                           now + self.reservation_timeout, self.journal_limit)
         self._raise_transfer_error(result)
-        self._transition(agent_id, "on_call", "interpreter", now, call_sid)
+        self._transition(agent_id, "reserved", "interpreter", now, call_sid)
         return int(result[1])
 
     def _connected_agent(self, call_sid: str) -> int:

@@ -12,7 +12,8 @@ SETTABLE_STATES = ("offline", "available", "break")
 PROFICIENCIES = (1, 2, 3, 4, 5)
 SERVICE_LEVEL_SECONDS = 20       # answered within this counts toward service level
 SHORT_ABANDON_SECONDS = 5        # hanging up sooner is not held against the service level
-DEFAULT_HANDLE_SECONDS = 300     # talk + wrap-up, until real calls give a figure
+HANDLE_SAMPLES = 20              # recent calls whose talk + wrap-up make the estimate
+LONGEST_MEANINGFUL_WAIT = 3600   # an estimate beyond an hour is not worth saying
 ROUTE_ATTEMPTS = 8               # lost races before giving up until the next trigger
 DEFAULT_PREFIX = "hl:rt:"
 
@@ -34,16 +35,22 @@ class QueueChanged:
     at: float
 
 
+# What an offer is, as the agent's console shows it.
+OFFER_KINDS = ("call", "callback", "voicemail", "transfer", "interpreter")
+
+
 @dataclass(frozen=True)
 class Offer:
     agent_id: int
-    call_sid: str
+    call_sid: str              # a RecordingSid for a voicemail
     language: str
     dialect: str | None
     deadline: float
     joined_at: float
     urgent: bool = False
     callback: bool = False     # a callback request: the caller is not on the line
+    kind: str = "call"         # one of OFFER_KINDS
+    owner_agent_id: int | None = None   # for an interpreter: the agent on the call
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,14 @@ class CallStatus:
     state: str                   # waiting / reserved / connected / ended
     position: int
     waiting_seconds: float
-    estimated_wait_seconds: int
+    estimated_wait_seconds: int | None   # None: no honest estimate to give
     agent_id: int | None
     interpreter_id: int | None
     urgent: bool
     callback: bool
-    agents_logged_in: int = 0
+    agents_serving: int = 0      # available, reserved, on a call or wrapping up
+    kind: str = "call"           # call / callback / voicemail
+    interpreter_offered_to: int | None = None   # an interpreter not yet accepted
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class QueuedEntry:
     state: str                   # waiting / reserved
     joined_at: float
     callback: bool
+    kind: str = "call"           # call / callback / voicemail
 
 
 Listener = Callable[[Transition | QueueChanged], None]

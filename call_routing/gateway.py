@@ -16,8 +16,10 @@ class RedisCallQueue:
         self.engine = routing.engine
 
     def join(self, *, call_sid: str, language: str, dialect: str | None,
-             urgent: bool = False, callback: bool = False) -> QueueStatus:
-        status = self.engine.join(call_sid, language, dialect, urgent=urgent, callback=callback)
+             urgent: bool = False, callback: bool = False,
+             not_before: float | None = None) -> QueueStatus:
+        status = self.engine.join(call_sid, language, dialect, urgent=urgent, callback=callback,
+                                  not_before=not_before)
         return self._port_status(status)
 
     def status(self, call_sid: str) -> QueueStatus | None:
@@ -30,7 +32,8 @@ class RedisCallQueue:
         self.engine.leave(call_sid, reason)
 
     def agents_logged_in(self, language: str, dialect: str | None = None) -> int:
-        return self.engine.agents_logged_in(language, dialect)
+        # The port's name; what it counts is who is serving (not on a break).
+        return self.engine.agents_serving(language, dialect)
 
     @staticmethod
     def _port_status(status: CallStatus) -> QueueStatus:
@@ -40,7 +43,7 @@ class RedisCallQueue:
             call_sid=status.call_sid, language=status.skill, position=status.position,
             waiting_seconds=status.waiting_seconds,
             estimated_wait_seconds=status.estimated_wait_seconds,
-            agents_logged_in=status.agents_logged_in, state=status.state)
+            agents_logged_in=status.agents_serving, state=status.state)
 
 
 def call_queue(svc: Services) -> CallQueue:

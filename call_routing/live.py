@@ -19,6 +19,7 @@ from call_routing.engine import (
 
 LIVE_CHANNEL = "helpline:live"
 AGENT_COUNTED_STATES = ("available", "reserved", "on_call", "wrap_up", "break")
+SERVING_STATES = ("available", "reserved", "on_call", "wrap_up")
 
 
 def live_figures(engine: RoutingEngine) -> dict[str, Any]:
@@ -32,10 +33,13 @@ def live_figures(engine: RoutingEngine) -> dict[str, Any]:
         pipe.zcard(key("q", skill))
         pipe.hgetall(key("stats", day, skill))
         pipe.smembers(key("online", skill))
+        pipe.zcard(key("dq", skill))
     replies = iter(pipe.execute())
     per_skill = []
+    deferred: dict[str, int] = {}
     for skill in engine.languages:
         queued, stats, members = next(replies), next(replies), next(replies)
+        deferred[skill] = int(next(replies))
         per_skill.append((skill, int(queued), {_s(k): float(_s(v)) for k, v in stats.items()},
                           sorted(int(m) for m in members)))
 
@@ -51,9 +55,13 @@ def live_figures(engine: RoutingEngine) -> dict[str, Any]:
         reserved = offered_now.get(skill, [])
         oldest = [call.joined_at for call in engine.queue_heads(skill)] + reserved
         agents = Counter(states.get(agent_id, "offline") for agent_id in members)
-        languages.append(_language_row(skill, queued + len(reserved),
-                                       max(0.0, now - min(oldest)) if oldest else 0.0,
-                                       agents, stats))
+        row = _language_row(skill, queued + len(reserved),
+                            max(0.0, now - min(oldest)) if oldest else 0.0, agents, stats)
+        # Callbacks and voicemails due to be offered (not counted in `waiting`: nobody
+        # is holding on the line), and the agents who can answer now or soon.
+        row["deferred_waiting"] = deferred[skill]
+        row["agents_serving"] = sum(agents.get(state, 0) for state in SERVING_STATES)
+        languages.append(row)
     return {
         "at": now, "day": day,
         "service_level_seconds": SERVICE_LEVEL_SECONDS,
@@ -107,10 +115,13 @@ def _offered_calls_by_skill(engine: RoutingEngine) -> dict[str, list[float]]:
     sids = [_s(sid) for sid in pipe.execute() if sid]
     pipe = engine.redis.pipeline(transaction=False)
     for sid in sids:
-        pipe.hmget(engine.key("call", sid), "skill", "joined_at")
+        pipe.hmget(engine.key("call", sid), "skill", "joined_at", "state", "kind", "callback")
     found: dict[str, list[float]] = {}
-    for skill, joined in pipe.execute():
-        if skill is not None and joined is not None:
+    for skill, joined, state, kind, callback in pipe.execute():
+        # Only live callers being offered; not deferred work, nor an interpreter's offer of
+        # a call already being answered.
+        live = (kind in (None, b"", b"call")) and callback != b"1"
+        if skill is not None and joined is not None and state == b"reserved" and live:
             found.setdefault(_s(skill), []).append(float(_s(joined)))
     return found
 

@@ -13,22 +13,39 @@ The rules, in order of preference for a caller of language L (dialect D):
 3. for dialect callers, after `widen_dialect_after_seconds`, an agent with the
    parent language at the threshold, then (also past the proficiency widening)
    at the widened threshold.
-Within one tier the agent idle longest wins. An agent who becomes free takes the
-most deserving call across every queue they can serve: priority calls first
-(a caller returned after a missed bridge, then urgent callers and callbacks),
-then the one waiting longest, so a busy language cannot starve a quiet one.
+Within one tier the agent idle longest wins.
+
+An agent who becomes free takes the call they are scarcest for, across every queue
+they can serve (`choose_call`): first the caller whom the fewest *other* available
+agents could take now (so a Khmer caller only Sokha can serve is not left behind a
+Thai callback anyone on the Thai line could make); at equal scarcity a live caller
+before deferred work (callbacks and voicemails: nobody is holding on the line);
+then priority (a caller returned after a missed bridge, then urgent callers) and
+the longest wait, so a busy language cannot starve a quiet one. Deferred work keeps
+its place among deferred work: the oldest request is made first.
+
+A live caller nobody available can take may claim an agent who is only being
+offered deferred work (`choose_preemption`): the callback goes back to its place,
+the caller is offered to that agent at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 # Priority classes, lowest first. Part of the queue score (see `queue_score`).
 RETURNED = 0   # was offered to an agent whose phone did not answer: back to the front
-PRIORITY = 1   # urgent callers and callbacks
+PRIORITY = 1   # urgent callers (and urgent deferred work)
 NORMAL = 2
+
+# Kinds of routed work. Calls have a caller on the line; the others are deferred.
+CALL, CALLBACK, VOICEMAIL = "call", "callback", "voicemail"
+DEFERRED_KINDS = frozenset({CALLBACK, VOICEMAIL})
+
+# Scarcity above this many other agents makes no difference to the choice.
+SCARCITY_CAP = 1000
 
 # Scores are `priority_class * CLASS_SPAN + joined_at`; epoch seconds stay far below.
 CLASS_SPAN = 10_000_000_000.0
@@ -58,8 +75,9 @@ class WaitingCall:
     dialect: str | None         # "shn", or None
     joined_at: float            # epoch seconds the caller first joined (kept on re-offer)
     urgent: bool = False
-    callback: bool = False
+    callback: bool = False      # a callback request: nobody on the line
     returned: bool = False      # a bridge to an agent failed; goes to the front
+    voicemail: bool = False     # a voicemail waiting for an agent to take it on
 
     @property
     def skill(self) -> str:
@@ -67,10 +85,19 @@ class WaitingCall:
         return self.dialect or self.language
 
     @property
+    def deferred(self) -> bool:
+        """Work without a caller holding on the line: it can wait for a live caller."""
+        return self.callback or self.voicemail
+
+    @property
+    def kind(self) -> str:
+        return CALLBACK if self.callback else VOICEMAIL if self.voicemail else CALL
+
+    @property
     def priority_class(self) -> int:
-        if self.returned:
+        if self.returned and not self.deferred:
             return RETURNED
-        if self.urgent or self.callback:
+        if self.urgent:
             return PRIORITY
         return NORMAL
 
@@ -85,6 +112,10 @@ class AgentSnapshot:
     idle_since: float
     state: str = "available"
     excluded_calls: frozenset[str] = field(default_factory=frozenset)
+
+
+# Available agents per skill and proficiency: {"km": (n at 1, n at 2, ..., n at 5)}.
+AvailableCounts = Mapping[str, Sequence[int]]
 
 
 @dataclass(frozen=True)
@@ -150,26 +181,62 @@ def choose_agent(call: WaitingCall, agents: Iterable[AgentSnapshot], now: float,
     return Decision(call.call_sid, best[2], best[0])
 
 
+def available_for(call: WaitingCall, available: AvailableCounts, now: float,
+                  rules: Rules) -> int:
+    """How many available agents could take `call` now, from per-level counts.
+
+    An agent with both the dialect and its parent counts twice: close enough for
+    ranking, and it keeps the count two O(1) reads per skill and level.
+    """
+    waited = call.waited(now)
+    floor = (rules.widened_proficiency_threshold
+             if waited >= rules.widen_proficiency_after_seconds
+             else rules.proficiency_threshold)
+    skills = [call.skill]
+    if call.dialect is not None and waited >= rules.widen_dialect_after_seconds:
+        skills.append(call.language)
+    return sum(count for skill in skills
+               for level, count in enumerate(available.get(skill, ()), start=1)
+               if level >= floor)
+
+
 def choose_call(agent: AgentSnapshot, calls: Iterable[WaitingCall], now: float,
-                rules: Rules) -> Decision:
+                rules: Rules, available: AvailableCounts | None = None) -> Decision:
     """The call a free agent should take across all their languages.
 
-    Priority class first, then the longest wait. Tier deliberately does not
-    come first: an agent strong in Burmese and weak in Khmer must still help an
-    old Khmer caller rather than leave them behind newer Burmese ones.
+    Scarcity first: the call the fewest other available agents could take (from
+    `available`, which counts this agent too; None: treat every call as this agent's
+    alone). Then live callers before deferred work, then priority class, then the
+    longest wait. Tier deliberately does not come before waiting: an agent strong in
+    Burmese and weak in Khmer must still help an old Khmer caller rather than leave
+    them behind newer Burmese ones.
     """
-    best: tuple[int, float, str] | None = None
+    best: tuple[int, bool, int, float, str] | None = None
     best_tier: Tier | None = None
     for call in calls:
         tier = eligible(call, agent, now, rules)
         if tier is None:
             continue
-        key = (call.priority_class, call.joined_at, call.call_sid)
+        others = 0
+        if available is not None:
+            others = min(SCARCITY_CAP, max(0, available_for(call, available, now, rules) - 1))
+        key = (others, call.deferred, call.priority_class, call.joined_at, call.call_sid)
         if best is None or key < best:
             best, best_tier = key, tier
     if best is None:
         return NO_MATCH
-    return Decision(best[2], agent.agent_id, best_tier)
+    return Decision(best[4], agent.agent_id, best_tier)
+
+
+def choose_preemption(call: WaitingCall, holders: Iterable[AgentSnapshot], now: float,
+                      rules: Rules) -> Decision:
+    """An agent being offered deferred work who should be offered this live caller
+    instead (their snapshot's state is ignored: they are all "reserved"). Only a live
+    caller may claim one; the best tier wins, then the agent idle longest."""
+    if call.deferred:
+        return NO_MATCH
+    return choose_agent(call, (replace(agent, state="available") for agent in holders),
+                        now, rules)
 
 
 def skills_serving(skill: str, dialect_parents: Mapping[str, str]) -> tuple[str, ...]:

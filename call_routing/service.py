@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from call_routing import callbacks, liveness, store
-from call_routing.engine import CallStatus, QueueChanged, RoutingEngine, Transition
+from call_routing import callbacks, liveness, policy, store
+from call_routing.engine import CallStatus, Offer, QueueChanged, RoutingEngine, Transition
 from call_routing.errors import (
     CALL_NOT_FOUND,
+    CALLBACK_NOT_OPEN,
     NO_OFFER,
     NOT_YOUR_CALL,
+    NOT_YOUR_LANGUAGE,
     OFFER_GONE,
     STAFF_NOT_FOUND,
     TWILIO_FAILED,
@@ -29,7 +31,9 @@ from call_routing.ghosts import remove_ghosts
 from call_routing.live import LIVE_CHANNEL, live_event
 from call_routing.policy import Rules
 from call_routing.reconcile import reconcile
+from call_routing.voicemails import queue_voicemails
 from helpline.services import Services
+from ivr.models import CallbackRequest
 
 log = logging.getLogger("helpline.routing")
 
@@ -38,6 +42,20 @@ BRIDGE_ENDED_PATH = "/twilio/voice/bridge/ended"
 CONFERENCE_PATH = "/twilio/voice/bridge/conference"
 RECORDING_STATUS_PATH = "/twilio/recordings/status"
 WAIT_LOOP_PATH = "/twilio/voice/queue/wait"     # the IVR's hold loop (ivr.views)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What an agent took on by accepting an offer."""
+
+    call_sid: str              # a RecordingSid for a voicemail
+    kind: str                  # call / callback / voicemail / transfer / interpreter
+    ticket_id: int | None = None        # a voicemail's ticket, now the agent's
+    recording_id: int | None = None
+
+    @property
+    def callback(self) -> bool:
+        return self.kind == policy.CALLBACK
 
 
 def client_identity(agent_id: int) -> str:
@@ -102,22 +120,26 @@ class RoutingService:
 
     # ------------------------------------------------------------------ offers
 
-    def accept(self, agent_id: int, base_url: str) -> tuple[str, bool]:
-        """Take the offered call and move the caller to the agent.
-
-        Returns (CallSid, is_callback). A callback request has no caller on the
-        line: the agent phones them back from the console, so nothing is bridged.
-        """
+    def accept(self, agent_id: int, base_url: str) -> Accepted:
+        """Take the offer: a call is bridged to the agent; a callback rings the agent, then
+        the caller (nothing to bridge: nobody is on the line); a voicemail and its ticket
+        become the agent's (they wrap up to deal with it); an interpreter joins the call's
+        conference."""
         offer = self.engine.offer_for(agent_id)
         if offer is None:
             raise RoutingError(NO_OFFER, "nothing is being offered to you")
+        if offer.kind == "interpreter":
+            self._join_as_interpreter(offer, base_url)
+            return Accepted(offer.call_sid, offer.kind)
         waited = self.engine.accept(agent_id, offer.call_sid)
+        if offer.kind == policy.VOICEMAIL:
+            return self._take_voicemail(offer.call_sid, agent_id)
         with self.svc.db.session() as session:
             store.mark_answered(session, offer.call_sid, agent_id=agent_id, at=self._now(),
                                 waited_seconds=waited)
         if offer.callback:
             self._start_callback(offer.call_sid, agent_id, base_url)
-            return offer.call_sid, True
+            return Accepted(offer.call_sid, offer.kind)
         try:
             self.svc.twilio.calls(offer.call_sid).update(url=base_url + BRIDGE_PATH,
                                                          method="POST")
@@ -137,7 +159,18 @@ class RoutingService:
             self.bridge_failed(offer.call_sid, agent_missed=False, why="bridge_not_started")
             raise RoutingError(TWILIO_FAILED, "the caller could not be connected; they keep "
                                               "their place in the queue") from exc
-        return offer.call_sid, False
+        return Accepted(offer.call_sid, offer.kind)
+
+    def _take_voicemail(self, recording_sid: str, agent_id: int) -> Accepted:
+        # The work item is done once taken on: the agent wraps up, time to listen and act.
+        self.engine.finish_call(recording_sid)
+        with self.svc.db.session() as session:
+            taken = store.take_voicemail(session, recording_sid, agent_id=agent_id,
+                                         at=self._now())
+        if taken is None:
+            return Accepted(recording_sid, policy.VOICEMAIL)
+        return Accepted(recording_sid, policy.VOICEMAIL, ticket_id=taken.ticket_id,
+                        recording_id=taken.recording_id)
 
     def _caller_gone(self, call_sid: str, exc: Exception) -> bool:
         """Did the redirect fail because the call is over? Twilio's error says so (404,
@@ -221,6 +254,20 @@ class RoutingService:
 
     def add_interpreter(self, call_sid: str, agent_id: int, interpreter_id: int, base_url: str,
                         *, supervisor: bool = False) -> dict[str, Any]:
+        """Offer the call to an available agent as its interpreter (an offer of kind
+        "interpreter"); they are dialled in when they accept (`accept`)."""
+        self._check_on_call(call_sid, agent_id, supervisor)
+        with self.svc.db.session() as session:
+            if store.staff_skills(session, interpreter_id) is None:
+                raise RoutingError(STAFF_NOT_FOUND, "no such active staff member")
+        first = self.engine.add_interpreter(call_sid, interpreter_id)
+        with self.svc.db.session() as session:
+            store.mark_event(session, call_sid, "interpreter_invited",
+                             {"agent_id": first, "interpreter_id": interpreter_id}, self._now())
+        return {"call_sid": call_sid, "agent_id": first, "interpreter_id": interpreter_id,
+                "state": "offered"}
+
+    def _join_as_interpreter(self, offer: Offer, base_url: str) -> None:
         """Three-way in a conference named by the caller's CallSid.
 
         The first agent's live leg is moved into the conference (a REST update of that
@@ -229,8 +276,8 @@ class RoutingService:
         dropped and rung again. Only if that leg cannot be found is the caller
         redirected and the first agent dialled afresh. The interpreter is dialled in.
         """
-        self._check_on_call(call_sid, agent_id, supervisor)
-        first = self.engine.add_interpreter(call_sid, interpreter_id)
+        call_sid, interpreter_id = offer.call_sid, offer.agent_id
+        first = self.engine.accept_interpreter(interpreter_id, call_sid)
         with self.svc.db.session() as session:
             store.mark_event(session, call_sid, "interpreter_added",
                              {"agent_id": first, "interpreter_id": interpreter_id}, self._now())
@@ -256,7 +303,6 @@ class RoutingService:
             except Exception as exc:  # noqa: BLE001
                 log.warning("dialling agent %s into %s failed: %s", target.agent_id, call_sid,
                             type(exc).__name__)
-        return {"call_sid": call_sid, "agent_id": first, "interpreter_id": interpreter_id}
 
     def _endpoint(self, target: store.DialTarget) -> str:
         """Where the agent answers: their browser, or their own phone (decrypted here only)."""
@@ -273,10 +319,68 @@ class RoutingService:
             callbacks.start(self.svc, call_sid, agent_id, self._endpoint(target), base_url)
         except Exception as exc:  # noqa: BLE001 - any failure: the request stays open
             log.warning("starting callback %s failed: %s", call_sid, type(exc).__name__)
-            callbacks.finish(self.svc, call_sid, reached=False)
-            self.bridge_ended(call_sid, "callback_not_started")
+            if callbacks.finish(self.svc, call_sid, reached=False, started=False):
+                self.callback_attempt_ended(call_sid, reached=False,
+                                            how="callback_not_started")
+            else:
+                self.bridge_ended(call_sid, "callback_not_started")
             raise RoutingError(TWILIO_FAILED, "the callback could not be started; it stays "
                                               "on the callback list") from exc
+
+    def callback_attempt_ended(self, call_sid: str, *, reached: bool, how: str) -> None:
+        """After an attempt was recorded (`callbacks.finish`): reached, the request is done;
+        not reached, it goes back to its place in line, offered again after the retry
+        time — or, after the configured attempts, it stops with a note on its ticket."""
+        if reached:
+            self.bridge_ended(call_sid, how)
+            return
+        queue = self.svc.config.queue
+        with self.svc.db.session() as session:
+            attempts = callbacks.attempts_made(session, call_sid)
+            given_up = attempts >= queue.callback_max_attempts and callbacks.give_up(
+                session, call_sid, attempts=attempts, at=self._now()) is not None
+        if given_up:
+            log.info("callback %s stopped after %s attempts", call_sid, attempts)
+            self.bridge_ended(call_sid, "callback_given_up")
+            return
+        retry_at = self.svc.clock.now() + queue.callback_retry_after_seconds
+        agent_id = self.engine.retry_callback(call_sid, retry_at)
+        with self.svc.db.session() as session:
+            store.mark_event(session, call_sid, "callback_returned",
+                             {"how": how, "attempts": attempts, "agent_id": agent_id,
+                              "retry_at": datetime.fromtimestamp(retry_at, UTC).isoformat()},
+                             self._now())
+
+    def call_back_now(self, agent_id: int, request_id: int, base_url: str) -> dict[str, Any]:
+        """"Call back now" from the list: the agent takes this open request at once,
+        whatever its place in line, and their phone rings, then the caller's."""
+        with self.svc.db.session() as session:
+            request = session.get(CallbackRequest, request_id)
+            if request is None or request.status != "open" or request.call_id is None:
+                raise RoutingError(CALLBACK_NOT_OPEN, "this callback is not open")
+            call = store.find_call_by_id(session, request.call_id)
+            skills = store.staff_skills(session, agent_id)
+            if call is None or skills is None:
+                raise RoutingError(CALLBACK_NOT_OPEN, "this callback is not open")
+            call_sid, urgent, language = call.call_sid, bool(call.urgent), request.language
+        queue_language, dialect = policy.routing_language(language, None,
+                                                          self.engine.dialect_parents)
+        if not set(policy.agent_skills_for(policy.WaitingCall(
+                call_sid, queue_language, dialect, 0.0))) & set(skills):
+            raise RoutingError(NOT_YOUR_LANGUAGE, "this callback is in a language you "
+                                                  "do not serve")
+        status = self.engine.status(call_sid)
+        if status is None or status.state == "ended":
+            # Not in line (e.g. Redis was emptied): back in, not due for anyone else yet.
+            self.engine.join(call_sid, queue_language, dialect, urgent=urgent, callback=True,
+                             not_before=self.svc.clock.now() + 60)
+        self.engine.take_callback(agent_id, call_sid)
+        with self.svc.db.session() as session:
+            store.mark_answered(session, call_sid, agent_id=agent_id, at=self._now(),
+                                waited_seconds=status.waiting_seconds if status else 0.0)
+        self._start_callback(call_sid, agent_id, base_url)
+        return {"call_sid": call_sid, "request_id": request_id, "kind": policy.CALLBACK,
+                "callback": True, "state": "on_call"}
 
     def _move_agent_leg(self, call_sid: str, url: str) -> bool:
         """Send the agent's leg of the caller's <Dial> (its live child call) to `url`."""
@@ -314,8 +418,10 @@ class RoutingService:
 
     def heal(self) -> dict[str, int]:
         """The slow part (database and Twilio; each check rate-limits itself across
-        processes): calls whose end was never reported leave agents and queues."""
-        return {"reconciled": reconcile(self), "ghosts_removed": remove_ghosts(self)}
+        processes): calls whose end was never reported leave agents and queues, and
+        voicemails waiting for an agent are in their queues."""
+        return {"reconciled": reconcile(self), "ghosts_removed": remove_ghosts(self),
+                "voicemails_queued": queue_voicemails(self)}
 
     def sweep(self) -> dict[str, int]:
         """Both, for callers that run one periodic job."""

@@ -1,4 +1,5 @@
-"""Database queries for routing: presence history, the call's timeline, staff facts."""
+"""Database queries for routing: presence history, the call's timeline, staff facts,
+and the voicemails that are routed work."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console.models import AgentStateChange, StaffUser
+from agent_console.models import AgentStateChange, StaffUser, Ticket
 from helpline.pii import caller_reference
 from ivr.models import Call, CallbackRequest, CallEvent
+from recordings.models import Recording
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class CallFacts:
     consented_to_recording: bool
     number_called: str | None
     caller_reference: str | None   # "C-7F3A-91B2": speakable, reveals nothing
+    repeat_caller: bool = False    # this caller has called before
 
 
 # A callback request still to be (or being) done: its queue entry is no ghost.
@@ -38,6 +41,7 @@ class QueuedCallFacts:
 
     ended: bool                    # its end was recorded (Twilio's status callback came)
     callback_status: str | None    # its callback request's status, if it has one
+    voicemail_open: bool = False   # a voicemail still waiting for an agent to take it on
 
 
 def record_state_change(session: Session, *, agent_id: int, state: str, reason: str | None,
@@ -74,12 +78,17 @@ def find_call(session: Session, call_sid: str) -> Call | None:
     return session.scalar(select(Call).where(Call.call_sid == call_sid))
 
 
+def find_call_by_id(session: Session, call_id: int) -> Call | None:
+    return session.get(Call, call_id)
+
+
 def call_facts(session: Session, call_sid: str) -> CallFacts:
     call = find_call(session, call_sid)
     if call is None:
         return CallFacts(False, None, None)
     reference = caller_reference(call.caller.number_hmac) if call.caller else None
-    return CallFacts(bool(call.consented_to_recording), call.number_called, reference)
+    repeat = bool(call.caller and (call.caller.call_count or 0) > 1)
+    return CallFacts(bool(call.consented_to_recording), call.number_called, reference, repeat)
 
 
 def add_event(session: Session, call: Call, kind: str, detail: dict[str, Any],
@@ -143,7 +152,12 @@ def queued_call_facts(session: Session, call_sids: list[str]) -> dict[str, Queue
         # One open request keeps the entry, whatever older ones of the call say.
         if requests.get(row.call_sid) not in OPEN_CALLBACK_STATUSES:
             requests[row.call_sid] = row.status
-    return {sid: QueuedCallFacts(is_ended, requests.get(sid)) for sid, is_ended in ended.items()}
+    facts = {sid: QueuedCallFacts(is_ended, requests.get(sid)) for sid, is_ended in ended.items()}
+    for recording in session.scalars(select(Recording)
+                                     .where(Recording.recording_sid.in_(call_sids))):
+        facts[recording.recording_sid] = QueuedCallFacts(
+            False, None, voicemail_open=voicemail_is_open(session, recording))
+    return facts
 
 
 def mark_gone(session: Session, call_sid: str, *, at: datetime, why: str,
@@ -164,3 +178,74 @@ def mark_gone(session: Session, call_sid: str, *, at: datetime, why: str,
         call.ended_at = at
         call.outcome = call.outcome or "abandoned_in_queue"
         add_event(session, call, "ended", {"status": "gone", "outcome": call.outcome}, at)
+
+
+# ---------------------------------------------------------------- voicemails as work
+
+# A voicemail in these states has a message someone can act on.
+ROUTABLE_RECORDING_STATUSES = ("received", "downloading", "stored")
+
+
+@dataclass(frozen=True)
+class RoutableVoicemail:
+    recording_sid: str
+    language: str          # the spoken language or dialect ("shn")
+    urgent: bool
+    created_at: datetime
+
+
+def voicemail_is_open(session: Session, recording: Recording) -> bool:
+    """Routable: a voicemail with a ticket nobody has yet, not taken on by anyone."""
+    if (recording.kind != "voicemail" or recording.handled_at is not None
+            or recording.ticket_id is None
+            or recording.status not in ROUTABLE_RECORDING_STATUSES):
+        return False
+    ticket = session.get(Ticket, recording.ticket_id)
+    return ticket is not None and ticket.assignee_id is None and ticket.status == "open"
+
+
+def routable_voicemails(session: Session, *, limit: int) -> list[RoutableVoicemail]:
+    """The oldest voicemails waiting for an agent (see `voicemail_is_open`)."""
+    rows = session.execute(
+        select(Recording.recording_sid, Recording.language, Call.language, Call.dialect,
+               Call.urgent, Recording.created_at, Ticket.priority)
+        .join(Ticket, Recording.ticket_id == Ticket.id)
+        .outerjoin(Call, Recording.call_id == Call.id)
+        .where(Recording.kind == "voicemail", Recording.handled_at.is_(None),
+               Recording.status.in_(ROUTABLE_RECORDING_STATUSES),
+               Ticket.assignee_id.is_(None), Ticket.status == "open")
+        .order_by(Recording.created_at).limit(limit)).all()
+    return [RoutableVoicemail(sid, dialect or recorded or spoken or "", bool(urgent) or
+                              priority == "urgent", created)
+            for sid, recorded, spoken, dialect, urgent, created, priority in rows
+            if dialect or recorded or spoken]
+
+
+@dataclass(frozen=True)
+class TakenVoicemail:
+    recording_id: int
+    ticket_id: int | None
+
+
+def take_voicemail(session: Session, recording_sid: str, *, agent_id: int,
+                   at: datetime) -> TakenVoicemail | None:
+    """The agent accepted the voicemail: it is theirs (handled, by whom and when), and so
+    is its ticket unless someone has it already."""
+    recording = session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+    if recording is None:
+        return None
+    recording.handled_by_id, recording.handled_at = agent_id, at
+    ticket = session.get(Ticket, recording.ticket_id) if recording.ticket_id else None
+    if ticket is not None and ticket.assignee_id is None:
+        ticket.assignee_id = agent_id
+    return TakenVoicemail(recording.id, recording.ticket_id)
+
+
+def voicemail_facts(session: Session, recording_sid: str) -> tuple[CallFacts, int | None]:
+    """A voicemail offer's caller facts (from the call it was left on) and its ticket."""
+    recording = session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+    if recording is None:
+        return CallFacts(False, None, None), None
+    call = session.get(Call, recording.call_id) if recording.call_id else None
+    facts = call_facts(session, call.call_sid) if call else CallFacts(False, None, None)
+    return facts, recording.ticket_id

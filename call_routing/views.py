@@ -114,23 +114,34 @@ def _offer_json(agent_id: int) -> dict[str, Any] | None:
     offer = routing.engine.offer_for(agent_id)
     if offer is None:
         return None
+    ticket_id = None
     with svc.db.session() as session:
-        facts = store.call_facts(session, offer.call_sid)
+        if offer.kind == "voicemail":
+            facts, ticket_id = store.voicemail_facts(session, offer.call_sid)
+        else:
+            facts = store.call_facts(session, offer.call_sid)
     now = svc.clock.now()
     spoken = offer.dialect or offer.language
     language = svc.config.languages.get(spoken)
     return {
         "call_sid": offer.call_sid,
+        # call / callback / voicemail / transfer / interpreter: what accepting means
+        "kind": offer.kind,
         "language": offer.language,
         "dialect": offer.dialect,
         "language_name": language.name if language else spoken,
         # Never the number: a reference that links repeat callers and reveals nothing.
         "caller_reference": facts.caller_reference,
+        "repeat_caller": facts.repeat_caller,
         "seconds_left": max(0, round(offer.deadline - now, 1)),
         "waited_seconds": round(max(0.0, now - offer.joined_at), 1),
         "urgent": offer.urgent,
         # a callback request: nobody is on the line; the agent phones them back
         "callback": offer.callback,
+        # a voicemail: its ticket (the agent's once accepted)
+        "ticket_id": ticket_id,
+        # an interpreter offer: the agent already on the call
+        "owner_agent_id": offer.owner_agent_id,
     }
 
 
@@ -147,9 +158,14 @@ def my_offer() -> Response:
 @roles_required(*STAFF)
 def accept_offer() -> Response:
     svc = services()
-    call_sid, callback = routing_service(svc).accept(current_staff().id, _base_url(svc))
-    return jsonify(call_sid=call_sid, state="on_call", callback=callback,
-                   client_identity=client_identity(current_staff().id))
+    routing = routing_service(svc)
+    me = current_staff()
+    accepted = routing.accept(me.id, _base_url(svc))
+    # A voicemail taken on leaves the agent wrapping up; anything else, on the call.
+    return jsonify(call_sid=accepted.call_sid, kind=accepted.kind,
+                   state=routing.engine.agent(me.id)["state"], callback=accepted.callback,
+                   ticket_id=accepted.ticket_id, recording_id=accepted.recording_id,
+                   client_identity=client_identity(me.id))
 
 
 @bp.post("/api/agents/me/offer/decline")
@@ -158,6 +174,21 @@ def decline_offer() -> Response:
     routing = routing_service(services())
     routing.decline(current_staff().id)
     return jsonify(routing.engine.agent(current_staff().id))
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+@bp.post("/api/callbacks/<int:request_id>/call-now")
+@roles_required(*STAFF)
+def call_back_now(request_id: int) -> Response:
+    """The agent takes this open callback request now, out of its turn: their phone
+    rings, then the caller's. 409 callback_not_open if it is done, being made or
+    stopped; 403 not_your_language; 409 agent_busy if they are on a call or an offer."""
+    svc = services()
+    result = routing_service(svc).call_back_now(current_staff().id, request_id, _base_url(svc))
+    result["client_identity"] = client_identity(current_staff().id)
+    return jsonify(result)
 
 
 # ---------------------------------------------------------------- calls

@@ -67,6 +67,10 @@ class QueueThresholds:
     announce_interval_seconds: int = 45
     wrap_up_seconds: int = 60
     reservation_timeout_seconds: int = 15
+    # A callback that does not reach the caller returns to its place in line, offered
+    # again after this long; after this many attempts it stops, with a note on its ticket.
+    callback_retry_after_seconds: int = 300
+    callback_max_attempts: int = 3
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,24 @@ class QueueStatus:
     language: str
     position: int                 # 1 = next to be offered
     waiting_seconds: float        # since the caller joined this queue
-    estimated_wait_seconds: int   # best estimate from recent answer times and staffing
-    agents_logged_in: int         # agents with the language (or dialect) not offline
+    # From position, agents serving and recent handle times; None: no honest figure
+    estimated_wait_seconds: int | None
+    # Agents who could answer soon: available, offered a call, on a call or wrapping up
+    # (not on a break or offline), with a dialect's parent-language speakers
+    agents_logged_in: int
     state: str = "waiting"        # waiting / reserved (an agent is being offered the call)
 
 
 class CallQueue(Protocol):
     def join(self, *, call_sid: str, language: str, dialect: str | None,
-             urgent: bool = False, callback: bool = False) -> QueueStatus:
-        """Put the call in its language queue (idempotent on call_sid) and try to route it."""
+             urgent: bool = False, callback: bool = False,
+             not_before: float | None = None) -> QueueStatus:
+        """Put the call in its language queue (idempotent on call_sid) and try to route it.
+
+        `callback`: the caller asked to be called back; a call already queued keeps its
+        place as a callback request. `not_before` (epoch seconds): a callback is not
+        offered to an agent before then.
+        """
 
     def status(self, call_sid: str) -> QueueStatus | None:
         """Where the call stands; None once it has left the queue (bridged, removed)."""
@@ -36,4 +45,5 @@ class CallQueue(Protocol):
         """
 
     def agents_logged_in(self, language: str, dialect: str | None = None) -> int:
-        """Agents who could take this language now or soon (any state but offline)."""
+        """Agents who could answer this language soon: available, offered a call, on a
+        call or wrapping up — not on a break or offline."""

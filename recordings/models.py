@@ -44,3 +44,6 @@ class Recording(Base):
     requeues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transcription_attempts: Mapped[int] = mapped_column(Integer, default=0,
                                                         server_default="0")
+    # A voicemail is routed work: the agent who accepted it (and was given its ticket).
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -52,3 +52,21 @@ def login_as(client: Any, user: Any) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+
+
+def put_agent_on_a_call(services: Any, *, email: str = "busy@example.org",
+                        skills: dict[str, int] | None = None,
+                        call_sid: str = "CA" + "b" * 32) -> int:
+    """An agent serving `skills` who is busy talking to a caller the test does not follow:
+    callers of those languages hear they are in line (someone can answer soon) rather
+    than being sent to voicemail, and wait. Returns the agent's id."""
+    from call_routing.service import routing_service
+
+    with services.db.session() as session:
+        agent_id = create_staff_member(session, email=email, skills=skills).id
+    routing = routing_service(services)
+    routing.set_state(agent_id, "available")
+    language = next(iter(skills or {"km": 5}))
+    routing.engine.join(call_sid, language, None)
+    routing.engine.accept(agent_id, call_sid)
+    return int(agent_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from typing import Any
 
@@ -53,8 +54,11 @@ def run_events(url: str, prefix: str, seed: int, events: int, agents: int) -> di
             if roll < 0.20:
                 sid = f"CA{seed:04d}{n:06d}"
                 language = rng.choice(LANGUAGES)
+                kind = rng.random()
+                # callbacks and voicemails in the mix: deferred work a live caller may
+                # take an agent from while it is being offered
                 engine.join(sid, language, None, urgent=rng.random() < 0.05,
-                            callback=rng.random() < 0.05)
+                            callback=kind < 0.08, voicemail=0.08 <= kind < 0.14)
                 mine.append(sid)
                 done["join"] += 1
             elif roll < 0.34:
@@ -93,9 +97,22 @@ def run_events(url: str, prefix: str, seed: int, events: int, agents: int) -> di
                 swept = engine.sweep()
                 done["expired"] += swept["expired"]
                 done["sweep"] += 1
-            elif roll < 0.93:
+            elif roll < 0.92:
                 engine.wrap_up_done(some_agent())
                 done["wrap_up_done"] += 1
+            elif roll < 0.925 and mine:
+                engine.take_callback(some_agent(), rng.choice(mine))
+                done["callback_taken"] += 1
+            elif roll < 0.93:
+                # a callback (or voicemail) someone is on, not answered: back in line
+                for agent in range(1, agents + 1):
+                    state = engine.agent(agent)
+                    status = engine.status(state["call_sid"]) if state["call_sid"] else None
+                    if (state["state"] == "on_call" and status is not None
+                            and status.kind != "call"):
+                        if engine.retry_callback(status.call_sid, time.time()) is not None:
+                            done["callback_retried"] += 1
+                        break
             elif roll < 0.97:
                 sid = talking_call()
                 if sid is not None:

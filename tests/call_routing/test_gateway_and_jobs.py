@@ -20,12 +20,14 @@ def test_call_queue_is_built_once_per_app(services):
 def test_join_status_and_leave_as_the_ivr_sees_them(services, clock):
     queue = call_queue(services)
     first = queue.join(call_sid="CA1", language="my", dialect="shn")
+    # nobody serving and no handle time measured: no estimate to give
     assert first == QueueStatus(call_sid="CA1", language="shn", position=1, waiting_seconds=0.0,
-                                estimated_wait_seconds=300, agents_logged_in=0, state="waiting")
+                                estimated_wait_seconds=None, agents_logged_in=0,
+                                state="waiting")
     clock.advance(30)
     queue.join(call_sid="CA2", language="my", dialect="shn", callback=True)
-    assert queue.status("CA2").position == 1            # callbacks go first
-    assert queue.status("CA1").position == 2
+    # a callback request waits with the deferred work: live callers are not behind it
+    assert queue.status("CA1").position == 1
     assert queue.status("CA1").waiting_seconds == pytest.approx(30)
     queue.leave("CA1", "voicemail")
     assert queue.status("CA1") is None
@@ -57,8 +59,10 @@ def test_the_tick_job_expires_offers_and_the_sweep_is_tick_and_heal(services, db
     routing.set_state(agent.id, "available")
     call_queue(services).join(call_sid="CA1", language="km", dialect=None)
     clock.advance(16)
-    assert jobs.tick(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0}
+    assert jobs.tick(services) == {"expired": 1, "wrap_ups_ended": 0, "offered": 0,
+                                   "deferred_due": 0}
     assert jobs.sweep(services) == {"expired": 0, "wrap_ups_ended": 0, "offered": 0,
-                                    "reconciled": 0, "ghosts_removed": 0}
+                                    "deferred_due": 0, "reconciled": 0, "ghosts_removed": 0,
+                                    "voicemails_queued": 0}
     assert routing.engine.agent(agent.id)["reason"] == "missed"
     assert call_queue(services).status("CA1").position == 1

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from call_routing import jobs
 from call_routing.service import routing_service
 from ivr.models import Call, CallEvent
-from tests.builders import create_staff_member
+from tests.builders import create_staff_member, put_agent_on_a_call
 from tests.call_routing.test_callback_end_to_end import until
 
 INDONESIAN_LINE = "+601800881010"
@@ -41,9 +41,12 @@ def test_a_caller_who_hung_up_unreported_never_holds_the_queue(stand_in, found_b
     assert stand_in.http.post(f"{app}/login", allow_redirects=False,
                               data={"email": "sari@example.org",
                                     "password": PASSWORD}).status_code == 302
-    # Logged in but on a break: callers wait for her instead of being sent to voicemail.
+    # On a break, with a colleague on a call: callers wait (someone can answer soon)
+    # instead of being sent to voicemail.
     stand_in.http.post(f"{app}/api/agents/me/state", json={"state": "break",
                                                            "reason": "briefing"})
+    with stand_in.app.app_context():
+        put_agent_on_a_call(stand_in.services, skills={"id": 5})
 
     stand_in.pace = 0.01
     stand_in.faults.add("webhook", "drop", match="/twilio/voice/status")

@@ -179,10 +179,11 @@ def test_the_heal_takes_out_ghosts_and_leaves_live_callers_and_open_callback_req
     assert [fetches(twilio_rest, sid) for sid in (completed, unknown, live, open_request,
                                                   closed_request, ended_in_db)] == [
         1, 1, 1, 0, 0, 0]
-    assert queue_state(services, live) == "waiting"
-    # freed from the first ghost, the agent was offered the callback request (they come
-    # first) at once
-    assert client.get("/api/agents/me/offer").json["call_sid"] == open_request
+    # freed from the first ghost, the agent was offered the live caller at once (before
+    # the callback request: nobody holds on the line for that)
+    assert queue_state(services, live) == "reserved"
+    assert client.get("/api/agents/me/offer").json["call_sid"] == live
+    assert queue_state(services, open_request) == "waiting"
 
     # Within the lock's interval the heal does nothing; past it, a caller asked about in
     # the last 30 s is not asked again.

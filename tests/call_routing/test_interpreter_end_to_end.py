@@ -69,6 +69,16 @@ class ThreeWay:
         added = self.agent_a.post(f"{app}/api/calls/{self.caller.call.sid}/interpreter",
                                   json={"agent_id": self.interpreter})
         assert added.status_code == 200, added.text
+        # B is offered the call as its interpreter (with its language and caller
+        # reference), and is dialled in on accepting.
+        offer = self.agent_b.get(f"{app}/api/agents/me/offer").json()
+        assert (offer["kind"], offer["call_sid"], offer["language"]) == (
+            "interpreter", self.caller.call.sid, "km")
+        assert offer["caller_reference"] and offer["owner_agent_id"] == self.first
+        assert not [call for call in stand_in.engine.calls.values()
+                    if call.to == f"client:agent-{self.interpreter}"]
+        accepted = self.agent_b.post(f"{app}/api/agents/me/offer/accept")
+        assert accepted.status_code == 200, accepted.text
         until(lambda: len(in_room(stand_in, self.caller.call.sid)) == 3)
         [self.leg_b] = [call.sid for call in stand_in.engine.calls.values()
                         if call.to == f"client:agent-{self.interpreter}"]
@@ -125,12 +135,13 @@ def test_an_interpreter_joins_a_three_way_conference_and_hang_ups_end_the_call(s
                                          .where(AgentStateChange.user_id == agent)
                                          .order_by(AgentStateChange.id)).all()
                   for agent in (first, interpreter)}
-    assert kinds[-3:] == ["queue_left", "interpreter_added", "bridge_ended"], kinds
+    assert kinds[-4:] == ["queue_left", "interpreter_invited", "interpreter_added",
+                          "bridge_ended"], kinds
     assert "queue_joined" in kinds and kinds.index("queue_joined") < kinds.index("queue_left")
-    assert events[-2][1] == {"agent_id": first, "interpreter_id": interpreter}
+    assert events[-3][1] == events[-2][1] == {"agent_id": first, "interpreter_id": interpreter}
     assert events[-1][1]["how"] == "caller_hung_up"
     assert states[first] == ["available", "reserved", "on_call", "wrap_up"]
-    assert states[interpreter] == ["available", "on_call", "wrap_up"]
+    assert states[interpreter] == ["available", "reserved", "on_call", "wrap_up"]
 
 
 def test_when_the_agent_who_owns_the_call_leaves_nobody_is_left_alone_in_the_room(stand_in):

@@ -9,8 +9,10 @@ from call_routing.policy import (
     Rules,
     Tier,
     WaitingCall,
+    available_for,
     choose_agent,
     choose_call,
+    choose_preemption,
     eligible,
     queue_score,
     routing_language,
@@ -86,10 +88,12 @@ def test_choose_agent(caller, agents, chosen):
     ({"my": 5, "km": 4}, [call("MY1", "my", waited=30), call("MY2", "my", waited=20),
                           call("KM1", "km", waited=50)], "KM1"),
     ({"my": 5, "km": 4}, [call("MY1", "my", waited=60), call("KM1", "km", waited=50)], "MY1"),
-    # priority first: urgent callers and callbacks, then a caller returned after a
-    # missed bridge ahead of everyone
+    # priority first: urgent callers, then a caller returned after a missed bridge
+    # ahead of everyone
     ({"km": 5}, [call("OLD", waited=300), call("URG", waited=1, urgent=True)], "URG"),
-    ({"km": 5}, [call("OLD", waited=300), call("CB", waited=1, callback=True)], "CB"),
+    # a live caller before a callback (nobody holds on the line for a callback)
+    ({"km": 5}, [call("OLD", waited=300), call("CB", waited=1, callback=True)], "OLD"),
+    ({"km": 5}, [call("NEW", waited=1), call("CB", waited=300, callback=True)], "NEW"),
     ({"km": 5}, [call("URG", waited=300, urgent=True), call("RET", waited=1, returned=True)],
      "RET"),
     # only calls the agent may take now count
@@ -117,7 +121,10 @@ def test_fairness_an_agent_for_two_languages_alternates_by_age():
 
 
 @pytest.mark.parametrize(("priority", "expected_class"), [
-    ({}, 2), ({"urgent": True}, 1), ({"callback": True}, 1), ({"returned": True}, 0),
+    ({}, 2), ({"urgent": True}, 1), ({"returned": True}, 0),
+    # deferred work is ordered by age alone (urgent first); never "returned"
+    ({"callback": True}, 2), ({"voicemail": True}, 2), ({"callback": True, "urgent": True}, 1),
+    ({"callback": True, "returned": True}, 2),
 ])
 def test_queue_score_orders_class_then_arrival_and_round_trips(priority, expected_class):
     caller = call(waited=42.5, **priority)
@@ -134,3 +141,89 @@ def test_queue_score_orders_class_then_arrival_and_round_trips(priority, expecte
 ])
 def test_routing_language(language, dialect, expected):
     assert routing_language(language, dialect, PARENTS) == expected
+
+
+# ---------------------------------------------------------------- scarcity
+
+
+def counts(**levels) -> dict[str, tuple[int, ...]]:
+    """Available agents per level: counts(km=(0, 0, 0, 0, 1)) = one Khmer speaker at 5."""
+    return {skill: tuple(per_level) for skill, per_level in levels.items()}
+
+
+SOKHA = AgentSnapshot(7, {"km": 5, "th": 2}, T0)
+
+
+@pytest.mark.parametrize(("label", "calls", "available", "chosen"), [
+    # The issue's scenario: a Thai callback has waited two minutes; Sokha (Khmer 5,
+    # Thai 2) is the only agent free; a Khmer caller has just pressed 1. Only she can
+    # serve the Khmer caller: they come first, not the callback.
+    ("sokha", [call("TH-CB", "th", waited=120, callback=True), call("KM", "km", waited=1)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 0, 0)), "KM"),
+    # ...the same with a Thai voicemail instead of the callback
+    ("sokha voicemail", [call("TH-VM", "th", waited=600, voicemail=True),
+                         call("KM", "km", waited=1)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 0, 0)), "KM"),
+    # nobody live waiting: the callback is hers (it waited past the widening for Thai 2)
+    ("callback alone", [call("TH-CB", "th", waited=120, callback=True)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 0, 0)), "TH-CB"),
+    # ...but not before the widening: Thai 2 is under the threshold
+    ("callback too early", [call("TH-CB", "th", waited=30, callback=True)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 0, 0)), None),
+    # the oldest deferred work first, callback or voicemail alike
+    ("oldest deferred", [call("TH-CB", "th", waited=120, callback=True),
+                         call("KM-VM", "km", waited=300, voicemail=True)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 0, 0)), "KM-VM"),
+    # an older Thai caller two other free Thai agents could take: the Khmer caller,
+    # whom only she can take, is the scarcer
+    ("scarcest live", [call("TH", "th", waited=200), call("KM", "km", waited=1)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 2, 0)), "KM"),
+    # the older caller wins when both are hers alone
+    ("both only hers", [call("TH", "th", waited=200), call("KM", "km", waited=1)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 0, 0, 0)), "TH"),
+    # a callback only she could make goes before a live caller another agent can take
+    ("callback scarcer", [call("TH-CB", "th", waited=120, callback=True),
+                          call("KM", "km", waited=50)],
+     counts(km=(0, 0, 0, 1, 1), th=(0, 1, 0, 0, 0)), "TH-CB"),
+    # an urgent caller others could take still loses to the caller only she can take
+    ("urgent not scarce", [call("TH", "th", waited=200, urgent=True),
+                           call("KM", "km", waited=1)],
+     counts(km=(0, 0, 0, 0, 1), th=(0, 1, 1, 0, 0)), "KM"),
+    # without counts (no scarcity known) the rules are the old ones, live before deferred
+    ("no counts", [call("TH-CB", "th", waited=120, callback=True), call("KM", "km", waited=1)],
+     None, "KM"),
+])
+def test_an_agent_is_offered_the_caller_they_are_scarcest_for(label, calls, available, chosen):
+    assert choose_call(SOKHA, calls, T0, RULES, available).call_sid == chosen, label
+
+
+@pytest.mark.parametrize(("caller", "available", "expected"), [
+    # at the threshold until the widening, then from the widened threshold
+    (call(language="km"), counts(km=(1, 1, 1, 1, 1)), 3),
+    (call(language="km", waited=60), counts(km=(1, 1, 1, 1, 1)), 5),
+    # a dialect caller counts parent speakers only after the dialect widening
+    (call(language="my", dialect="shn"), counts(shn=(0, 0, 1, 0, 0), my=(0, 0, 0, 0, 4)), 1),
+    (call(language="my", dialect="shn", waited=120),
+     counts(shn=(0, 0, 1, 0, 0), my=(0, 0, 0, 0, 4)), 5),
+    (call(language="ne"), counts(km=(0, 0, 0, 0, 9)), 0),
+])
+def test_available_for_counts_who_could_take_a_call_now(caller, available, expected):
+    assert available_for(caller, available, T0, RULES) == expected
+
+
+@pytest.mark.parametrize(("caller", "holders", "chosen"), [
+    # Sokha is being offered the Thai callback; the Khmer caller claims her
+    (call("KM", "km"), [AgentSnapshot(7, {"km": 5, "th": 2}, T0, state="reserved")], 7),
+    # not a holder who cannot serve the caller
+    (call("KM", "km"), [AgentSnapshot(8, {"th": 5}, T0, state="reserved")], None),
+    # the best tier, then the longest idle
+    (call("KM", "km", waited=70), [AgentSnapshot(1, {"km": 1}, T0 - 500, state="reserved"),
+                                   AgentSnapshot(2, {"km": 4}, T0, state="reserved")], 2),
+    (call("KM", "km"), [AgentSnapshot(1, {"km": 4}, T0 - 5, state="reserved"),
+                        AgentSnapshot(2, {"km": 4}, T0 - 50, state="reserved")], 2),
+    # deferred work never takes over another offer
+    (call("CB", "km", callback=True), [AgentSnapshot(7, {"km": 5}, T0, state="reserved")],
+     None),
+])
+def test_a_live_caller_may_claim_an_agent_offered_only_deferred_work(caller, holders, chosen):
+    assert choose_preemption(caller, holders, T0, RULES).agent_id == chosen

@@ -300,6 +300,18 @@ def test_interpreter_conference(client, services, staff, twilio_rest):
     added = client.post(f"/api/calls/{call_sid}/interpreter",
                         json={"agent_id": staff["thai"].id})
     assert added.status_code == 200, added.json
+    assert added.json["state"] == "offered"
+    assert calls_placed(twilio_rest) == []           # nobody is dialled before they accept
+    # The interpreter is offered the call, with its language and caller reference.
+    login_as(client, staff["thai"])
+    offer = client.get("/api/agents/me/offer").json
+    assert (offer["kind"], offer["call_sid"], offer["language"]) == (
+        "interpreter", call_sid, "km")
+    assert offer["owner_agent_id"] == staff["khmer"].id and "caller_reference" in offer
+    accepted = client.post("/api/agents/me/offer/accept")
+    assert accepted.status_code == 200, accepted.json
+    assert (accepted.json["kind"], accepted.json["state"]) == ("interpreter", "on_call")
+    login_as(client, staff["khmer"])
     assert updates_for(twilio_rest, call_sid)[-1]["Url"] == (
         "http://localhost/twilio/voice/bridge/conference")
     # No <Dial> ran at "Twilio" here (the test plays its webhooks), so the app finds no
