@@ -25,6 +25,8 @@ from tests.builders import make_environ
     ("VOSK_MODELS", "ko", "VOSK_MODELS: 'ko' is not language=path"),
     ("VOSK_MODELS", "ko=/no/model", "VOSK_MODELS: model folder for 'ko' not found"),
     ("PORT", "http", "PORT: 'http' is not a port number"),
+    ("HELPLINE_TIMEZONE", "Bangkok", "HELPLINE_TIMEZONE: 'Bangkok' is not a time zone"),
+    ("HELPLINE_TIMEZONE", "Asia", "HELPLINE_TIMEZONE: 'Asia' is not a time zone"),
 ])
 def test_bad_setting_names_itself_and_the_fix(tmp_path, name, value, expected):
     with pytest.raises(SettingsError) as caught:
@@ -32,6 +34,12 @@ def test_bad_setting_names_itself_and_the_fix(tmp_path, name, value, expected):
     message = str(caught.value)
     assert message.startswith(expected)
     assert " — " in message and "\n" not in message
+
+
+def test_the_helplines_time_zone_defaults_to_bangkok(tmp_path):
+    assert load_settings(make_environ(tmp_path)).timezone == "Asia/Bangkok"
+    assert load_settings(make_environ(tmp_path, HELPLINE_TIMEZONE="Asia/Kuala_Lumpur")
+                         ).timezone == "Asia/Kuala_Lumpur"
 
 
 def test_token_without_account_sid_is_refused(tmp_path):
