@@ -199,6 +199,7 @@
 
     const wrapping = state === "wrap_up";
     $("wrap-up").classList.toggle("hidden", !wrapping);
+    if (!wrapping) $("voicemail-taken").classList.add("hidden");
     if (wrapping) {
       $("wrap-up-timer").textContent = fmt((me.wrap_up_seconds_left || 0) - since());
     }
@@ -248,10 +249,10 @@
     const offer = me.offer || {};
     const accepted = await send("POST", ROUTES.accept, {});
     await refresh();
-    const recording = (accepted && accepted.recording_id) || offer.recording_id;
-    if (kind === "voicemail" && recording) {
-      // Nobody to talk to: the voicemail, its transcript and ticket open in their page.
-      window.location.assign(`/console/recordings/${encodeURIComponent(recording)}`);
+    if (kind === "voicemail" || (accepted && accepted.kind === "voicemail")) {
+      // Nobody to talk to: the agent wraps up with the voicemail (in a tab of its own,
+      // so this screen keeps showing offers) and its ticket, now theirs, below.
+      showVoicemail(accepted.recording_id || offer.recording_id, accepted.ticket_id);
       return;
     }
     softphone.answer();
@@ -269,6 +270,16 @@
     try { await api("POST", ROUTES.hangup(sid), {}); } catch (_) { /* already ended */ }
     await refresh();
   });
+  function showVoicemail(recordingId, ticketId) {
+    if (recordingId) {
+      $("voicemail-link").href = `/console/recordings/${encodeURIComponent(recordingId)}`;
+      $("voicemail-taken").classList.remove("hidden");
+    }
+    if (ticketId) {
+      window.htmx.ajax("GET", `/console/tickets/${encodeURIComponent(ticketId)}?embed=1`, { target: "#ticket-area" });
+    }
+  }
+
   $("leave-call").addEventListener("click", async () => {
     // An interpreter leaves by dropping their own leg; the call goes on without them.
     await softphone.hangup();

@@ -120,3 +120,27 @@ def test_a_callback_offer_looks_like_a_callback_and_leaves_the_list_when_answere
     until(lambda: request_status(stand) == "done")
     page.wait_for_selector("#wrap-up:not(.hidden)", timeout=20_000)
     page.wait_for_selector("#work-list >> text=No callbacks waiting in your languages.")
+
+
+def test_call_back_now_from_the_list(console_stand_in, password_hash, browser):
+    stand = console_stand_in
+    add_staff(stand.app, password_hash, email="sokha@example.org", role="agent",
+              skills={"km": 5}, display_name="Sokha")
+    asked = stand.call(to=KHMER_LINE, from_=CALLER, press=["3", "1"])
+    assert "callback_confirmed" in asked.prompt_ids
+    caller_phone = stand.phone(CALLER, answer_after=1, talk_seconds=5)
+
+    page = browser()
+    browser_login(page, stand.app_url, "sokha@example.org")
+    page.wait_for_selector("#softphone-status[data-mode=simulated]")
+    page.select_option("#break-reason", "admin_work")
+    page.click("#go-break")        # not taking calls, yet free to make this one
+    page.wait_for_selector("#presence-state[data-state=break][data-reason=admin_work]")
+    page.click("#tab-callbacks")
+    page.click("#callbacks [data-call-back-now]")
+    page.wait_for_selector("#active-call:not(.hidden)")
+    page.wait_for_selector("#caller-reference:has-text('C-')")
+    until(lambda: [ring["result"] for ring in caller_phone.rings] == ["answered"])
+    until(lambda: request_status(stand) == "done")
+    page.wait_for_selector("#wrap-up:not(.hidden)", timeout=20_000)
+    page.wait_for_selector("#work-list >> text=No callbacks waiting in your languages.")
