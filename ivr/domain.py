@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from ivr.steps import (
     GATHER_TIMEOUT,
+    HOLD_AUDIO_SECONDS,
     CallerInput,
     ChooseLanguage,
     ConsentNoticePlayed,
@@ -32,6 +33,7 @@ from ivr.steps import (
     Line,
     LogEvent,
     Prompt,
+    QueueView,
     Record,
     Redirect,
     Route,
@@ -46,6 +48,11 @@ MAX_TRIES = 3
 LANGUAGE_MENU_TIMEOUT = GATHER_TIMEOUT
 MENU_TIMEOUT = GATHER_TIMEOUT
 QUEUE_KEY_TIMEOUT = 1
+# At most what the position, wait and options announcements take to say (12-14 s in the
+# languages the stand-in measures): the hold after them is cut to end by the maximum wait.
+ANNOUNCEMENT_SECONDS = 15
+# The maximum wait counts as reached this close to it (rather than one more short loop).
+MAX_WAIT_EARLY_SECONDS = 3
 CALLBACK_ENTRY_TIMEOUT = 15
 MIN_CALLBACK_DIGITS = 6
 MAX_CALLBACK_DIGITS = 15
@@ -186,21 +193,33 @@ def _on_wait(state: Route, caller_input: CallerInput, context: Context) -> Decis
         # Lost from the queue (e.g. expired state): rejoin rather than strand the caller.
         return Decision((Redirect(route("wait", lang=language)),), (JoinQueue(),), language)
     if queue.agents_logged_in == 0:
+        # Nobody who could answer (on a break is not): say so now, not "about 2 minutes".
         return _offer(language, "no_agents", context, leave_reason="no_agents")
-    if queue.waiting_seconds >= context.max_wait_seconds:
+    remaining = context.max_wait_seconds - queue.waiting_seconds
+    if remaining <= MAX_WAIT_EARLY_SECONDS:
         return _offer(language, "max_wait_reached", context, leave_reason="max_wait")
-    minutes = max(1, round(queue.estimated_wait_seconds / 60))
-    hold = max(5, min(context.announce_interval_seconds,
-                      int(context.max_wait_seconds - queue.waiting_seconds) + 1))
-    announcements: tuple[Prompt | Hold, ...] = (
-        prompt("queue_position", language, position=queue.position),
-        prompt("queue_wait", language, minutes=minutes),
-        prompt("queue_options", language),
-        Hold(hold),
-    )
-    return Decision((Gather(announcements, route("queue_key", lang=language),
-                            timeout=QUEUE_KEY_TIMEOUT),
+    return Decision((Gather(_announcements(language, queue, remaining, context),
+                            route("queue_key", lang=language), timeout=QUEUE_KEY_TIMEOUT),
                      Redirect(route("wait", lang=language))), language=language)
+
+
+def _announcements(language: str, queue: QueueView, remaining: float,
+                   context: Context) -> tuple[Prompt | Hold, ...]:
+    """Position, the wait (only when there is an honest estimate), the options, then
+    hold — as many whole hold loops as end by the maximum wait. With too little time
+    left even for the announcements, one hold loop: the caller hears the offer at most
+    one loop past the maximum."""
+    room = remaining - ANNOUNCEMENT_SECONDS - QUEUE_KEY_TIMEOUT
+    if room < 0:
+        return (Hold(HOLD_AUDIO_SECONDS),)
+    said: tuple[Prompt, ...] = (prompt("queue_position", language, position=queue.position),)
+    if queue.estimated_wait_seconds is not None:
+        minutes = max(1, round(queue.estimated_wait_seconds / 60))
+        said += (prompt("queue_wait", language, minutes=minutes),)
+    said += (prompt("queue_options", language),)
+    loops = min(max(1, context.announce_interval_seconds // HOLD_AUDIO_SECONDS),
+                int(room // HOLD_AUDIO_SECONDS))
+    return said + ((Hold(loops * HOLD_AUDIO_SECONDS),) if loops else ())
 
 
 def _on_queue_key(state: Route, caller_input: CallerInput, context: Context) -> Decision:

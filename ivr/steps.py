@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 # Seconds Twilio waits for a key before sending an empty result.
 GATHER_TIMEOUT = 6
+# The hold loop file's length: a `Hold` plays it a whole number of times.
+HOLD_AUDIO_SECONDS = 15
 
 # ---------------------------------------------------------------- what the caller hears
 
@@ -153,7 +155,9 @@ class QueueView:
 
     position: int
     waiting_seconds: float
-    estimated_wait_seconds: int
+    estimated_wait_seconds: int | None   # None: no honest estimate, so none is said
+    # Agents who could answer soon (available, offered a call, on a call, wrapping up);
+    # on a break or offline they do not count.
     agents_logged_in: int
     in_queue: bool = True
 

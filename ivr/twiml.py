@@ -9,11 +9,19 @@ from typing import Any
 from twilio.twiml.voice_response import Gather as TwimlGather
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.steps import Decision, Gather, Hangup, Hold, Prompt, Record, Redirect, Route
+from ivr.steps import (
+    HOLD_AUDIO_SECONDS,
+    Decision,
+    Gather,
+    Hangup,
+    Hold,
+    Prompt,
+    Record,
+    Redirect,
+    Route,
+)
 from prompts.twilio_say import say_voice
 
-# The hold loop file's length; `Hold(seconds)` plays it as many times as fit.
-HOLD_AUDIO_SECONDS = 15
 HOLD_AUDIO_PATH = "/prompts/audio/hold.wav"
 
 UrlFor = Callable[[Route], str]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from agent_console.models import StaffUser
 from call_routing.service import routing_service
 from ivr.models import Call, CallbackRequest, CallEvent
-from tests.builders import create_staff_member
+from tests.builders import create_staff_member, put_agent_on_a_call
 
 DEMO_LINES = [
     # (number, keys to reach the main menu, language the caller then hears)
@@ -119,13 +119,21 @@ def put_agent_on_break(stand_in, *, skills: dict[str, int]) -> int:
     return agent_id
 
 
+def a_busy_colleague(stand_in, *, skills: dict[str, int]) -> int:
+    """Someone for the language is on a call: callers wait in line (a colleague on a
+    break would not count: they would be offered voicemail or a callback at once)."""
+    with stand_in.app.app_context():
+        return put_agent_on_a_call(stand_in.services, skills=skills)
+
+
 def test_maximum_wait_reached_offers_voicemail(stand_in):
-    put_agent_on_break(stand_in, skills={"km": 5})
+    a_busy_colleague(stand_in, skills={"km": 5})
     # "" = silent at a Gather: the caller just waits through every announcement.
     result = stand_in.call(to="+661800000102", press=["1"] + [""] * 40, say="please call me",
                            voice="en")
     ids = result.prompt_ids
-    assert "queue_position" in ids and "queue_wait" in ids
+    # no call has ended yet to measure handle time by: no wait is guessed at
+    assert "queue_position" in ids and "queue_wait" not in ids
     assert ids.index("queue_position") < ids.index("max_wait_reached")
     assert result.outcome["kind"] == "voicemail"
     call = the_call(stand_in, result)
@@ -134,7 +142,7 @@ def test_maximum_wait_reached_offers_voicemail(stand_in):
 
 
 def test_caller_hangs_up_while_waiting(stand_in):
-    put_agent_on_break(stand_in, skills={"ne": 4})
+    a_busy_colleague(stand_in, skills={"ne": 4})
     result = stand_in.call(to="+661800000104", press=["1"], hangup_after=120)
     assert result.outcome["kind"] == "hung_up"
     assert "queue_position" in result.prompt_ids
@@ -147,7 +155,7 @@ def test_caller_hangs_up_while_waiting(stand_in):
 
 
 def test_press_one_while_waiting_leaves_a_voicemail(stand_in):
-    put_agent_on_break(stand_in, skills={"id": 5})
+    a_busy_colleague(stand_in, skills={"id": 5})
     result = stand_in.call(to="+601800881010", press=["1", "1"], say="gaji saya", voice="id")
     assert "queue_options" in result.prompt_ids
     assert result.outcome["kind"] == "voicemail"
@@ -155,12 +163,13 @@ def test_press_one_while_waiting_leaves_a_voicemail(stand_in):
 
 
 def test_press_two_while_waiting_requests_a_callback_keeping_the_place(stand_in):
-    put_agent_on_break(stand_in, skills={"id": 5})
+    a_busy_colleague(stand_in, skills={"id": 5})
     result = stand_in.call(to="+601800881010", press=["1", "2", "1"])
     assert the_call(stand_in, result).outcome == "callback_requested"
     with stand_in.app.app_context():
         status = routing_service(stand_in.services).engine.status(result.sid)
-    assert status is not None and status.state == "waiting"
+    assert status is not None and (status.state, status.kind) == ("waiting", "callback")
+    assert "queue_options" in result.prompt_ids      # asked from the queue, not an offer
 
 
 def test_staff_exist_but_none_speaks_the_language(stand_in):

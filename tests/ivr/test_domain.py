@@ -187,10 +187,38 @@ def test_maximum_wait_offers_voicemail_or_callback():
     assert LeaveQueue("max_wait") in decision.effects
 
 
-def test_hold_never_overshoots_the_maximum_wait_by_much():
+# (waited, what the next loop plays): the announcements take up to
+# ANNOUNCEMENT_SECONDS (15) and the Gather's key timeout 1 s; hold comes in whole 15 s
+# loops of the hold file. With 600 s the maximum, a loop never ends more than one hold
+# loop past it.
+@pytest.mark.parametrize(("waited", "expected"), [
+    (30, ("announce", 45)),        # plenty of time: the configured 45 s of hold
+    (530, ("announce", 45)),       # 70 s left: 15 + 1 + 45 = 61 s, ends by 600
+    (550, ("announce", 30)),       # 50 s left: only two loops fit
+    (580, ("announce", 0)),        # 20 s left: the announcements alone
+    (586, ("hold", 15)),           # 14 s left: one loop, ending 1 s past the maximum
+    (597.5, ("offer", 0)),         # under 3 s left: the maximum wait is reached
+    (600, ("offer", 0)),
+])
+def test_announcements_and_hold_end_by_the_maximum_wait(waited, expected):
     decision = next_step(route("wait", lang="km"), CallerInput(),
-                         ctx(KHMER, queue=waiting(waiting_seconds=590)))
-    assert gather_of(decision).prompts[-1] == Hold(11)
+                         ctx(KHMER, queue=waiting(waiting_seconds=waited)))
+    if expected[0] == "offer":
+        assert prompts_of(decision)[0] == ("max_wait_reached", "km")
+        return
+    prompts = gather_of(decision).prompts
+    held = sum(step.seconds for step in prompts if isinstance(step, Hold))
+    announced = any(isinstance(step, Prompt) for step in prompts)
+    assert (("announce" if announced else "hold"), held) == expected
+    if announced:
+        assert waited + 15 + 1 + held <= 600
+
+
+def test_the_wait_is_said_only_when_there_is_an_estimate():
+    decision = next_step(route("wait", lang="km"), CallerInput(),
+                         ctx(KHMER, queue=waiting(estimated_wait_seconds=None)))
+    assert [p.id for p in gather_of(decision).prompts if isinstance(p, Prompt)] == [
+        "queue_position", "queue_options"]
 
 
 @pytest.mark.parametrize(("digits", "expected"), [
