@@ -6,17 +6,15 @@ the scheduler's intake sweep: every open request that was never tried and has no
 queue entry joins its queue again, keeping the time the caller asked.
 
 A request promised for the next shift (`not_before`, when nobody for the language
-was on) is kept out of the queue by the IVR; this sweep queues it once that time has
-come, so no agent is offered it before.
+was on) joins again with that time, so routing still offers it no earlier.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
-from helpline.clock import as_datetime
 from helpline.services import Services
 from ivr import domain
 from ivr.models import Call, CallbackRequest, CallEvent
@@ -28,14 +26,12 @@ log = logging.getLogger("helpline.ivr")
 def requeue_lost_callbacks(svc: Services) -> int:
     """Returns how many open callback requests were put back in their queue."""
     parents = {code: lang.parent for code, lang in svc.config.languages.items() if lang.parent}
-    now = as_datetime(svc.clock)
     with svc.db.session() as session:
         rows = session.execute(
             select(Call.call_sid, CallbackRequest.language, Call.urgent,
                    CallbackRequest.not_before)
             .join(Call, CallbackRequest.call_id == Call.id)
             .where(CallbackRequest.status == "open", CallbackRequest.assignee_id.is_(None),
-                   or_(CallbackRequest.not_before.is_(None), CallbackRequest.not_before <= now),
                    ~exists().where(CallEvent.call_id == Call.id,
                                    CallEvent.kind == "callback_attempt"))).all()
     queue = call_queue(svc)
@@ -45,10 +41,8 @@ def requeue_lost_callbacks(svc: Services) -> int:
             continue
         routing_language, dialect = domain.routing_language(language, parents)
         queue.join(call_sid=call_sid, language=routing_language, dialect=dialect,
-                   urgent=bool(urgent), callback=True)
+                   urgent=bool(urgent), callback=True,
+                   not_before=not_before.timestamp() if not_before is not None else None)
         requeued += 1
-        if not_before is not None:
-            log.info("callback request of call %s queued: its shift has started", call_sid)
-        else:
-            log.warning("callback request of call %s was not queued; queued now", call_sid)
+        log.warning("callback request of call %s was not queued; queued now", call_sid)
     return requeued

@@ -229,15 +229,14 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
             store.add_event(session, call, "language_chosen", {"language": effect.language}, now)
         elif isinstance(effect, ConsentNoticePlayed):
             call.consented_to_recording = True
-        elif isinstance(effect, JoinQueue) and effect.callback and (
-                callback_not_before is not None and callback_not_before > svc.clock.now()):
-            _schedule_callback(svc, call, callback_not_before)
         elif isinstance(effect, JoinQueue):
             language, dialect = domain.routing_language(call.language or "en", parents)
+            # A callback promised for the next shift: routing offers it from then only.
+            not_before = callback_not_before if effect.callback else None
             try:
                 call_queue(svc).join(call_sid=call.call_sid, language=language,
                                      dialect=dialect, urgent=call.urgent,
-                                     callback=effect.callback)
+                                     callback=effect.callback, not_before=not_before)
             except RedisError:
                 if not effect.callback:
                     raise   # a live caller cannot wait in a queue that is not there
@@ -251,6 +250,9 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
             elif call.queued_at is not None:
                 # The live caller leaves; their place stays with the callback request.
                 store.add_event(session, call, "queue_left", {"reason": "callback"}, now)
+            if not_before is not None:
+                store.add_event(session, call, "callback_scheduled", {
+                    "not_before": datetime.fromtimestamp(not_before, UTC).isoformat()}, now)
         elif isinstance(effect, LeaveQueue):
             call_queue(svc).leave(call.call_sid, effect.reason)
             store.add_event(session, call, "queue_left", {"reason": effect.reason}, now)
@@ -267,24 +269,6 @@ def _carry_out(svc: Services, call, voice: VoiceRequest, decision: Decision) -> 
             call.outcome = effect.outcome
         elif isinstance(effect, LogEvent):
             store.add_event(session, call, effect.kind, dict(effect.detail), now)
-
-
-def _schedule_callback(svc: Services, call, not_before: float) -> None:
-    """A callback promised for the next shift stays out of the queue until then: the
-    intake sweep queues it when its time comes (ivr.callback_intake), so no agent is
-    offered it before. A live queue entry the caller still had is taken out."""
-    session = svc.db.scoped()
-    now = as_datetime(svc.clock)
-    try:
-        if call_queue(svc).status(call.call_sid) is not None:
-            call_queue(svc).leave(call.call_sid, "callback")
-            store.add_event(session, call, "queue_left", {"reason": "callback"}, now)
-    except RedisError:
-        # The request is saved either way; an entry left behind ends with the call.
-        log.warning("callback of call %s scheduled; its queue entry could not be checked",
-                    call.call_sid)
-    store.add_event(session, call, "callback_scheduled",
-                    {"not_before": datetime.fromtimestamp(not_before, UTC).isoformat()}, now)
 
 
 def _callback_number(config: HelplineConfig, voice: VoiceRequest, call, *, entered: bool) -> str:

@@ -1,8 +1,8 @@
 """A gap in the rota, end to end through the Twilio stand-in on its simulated clock: a
 Nepali caller rings before the first Nepali shift of the day, hears when the next
-advisor is on, asks for a callback; the request is scheduled into that shift — not
-offered to an agent who logs in early — and offered when the shift's agent goes
-available once it has started, and the caller is rung back."""
+advisor is on, asks for a callback; the request is scheduled into that shift (routing
+holds it until then) — not offered to an agent who logs in early — and offered when
+the shift's agent goes available once it has started, and the caller is rung back."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from call_routing.rota import store as rota_store
+from call_routing.service import routing_service
 from call_routing.rota.domain import WeeklyShift
 from ivr.callback_intake import requeue_lost_callbacks
 from ivr.models import Call, CallbackRequest, CallEvent
@@ -83,7 +84,7 @@ def test_a_rota_gap_schedules_the_callback_into_the_next_shift(stand_in):
     assert "9812345678" not in str(scheduled)
 
     # 07:30: Bishnu logs in early and goes available. The callback is not his yet, even
-    # when the scheduler's intake sweep runs.
+    # when the scheduler's routing tick and intake sweep run (it is queued, not due).
     advance_to(stand_in, datetime(2026, 1, 1, 0, 30, tzinfo=UTC))
     app = stand_in.app_url
     assert stand_in.http.post(f"{app}/login", allow_redirects=False,
@@ -91,14 +92,16 @@ def test_a_rota_gap_schedules_the_callback_into_the_next_shift(stand_in):
                                     "password": PASSWORD}).status_code == 302
     went = stand_in.http.post(f"{app}/api/agents/me/state", json={"state": "available"})
     assert went.json()["state"] == "available"
+    routing = routing_service(stand_in.services)
+    routing.tick()
     assert requeue_lost_callbacks(stand_in.services) == 0
     assert no_offer(stand_in)
     stand_in.http.post(f"{app}/api/agents/me/state", json={"state": "offline"})
 
-    # 10:00: the shift starts; the sweep queues the request; Bishnu goes available and is
-    # offered it; his phone rings, then the caller's.
+    # 10:00: the shift starts; the routing tick finds the request due; Bishnu goes
+    # available and is offered it; his phone rings, then the caller's.
     advance_to(stand_in, SHIFT_STARTS)
-    assert requeue_lost_callbacks(stand_in.services) == 1
+    assert routing.tick()["deferred_due"] == 1
     softphone = stand_in.softphone(f"agent-{bishnu}", answer_after=1, talk_seconds=None)
     phone = stand_in.phone(CALLER, answer_after=2, talk_seconds=30)
     stand_in.http.post(f"{app}/api/agents/me/state", json={"state": "available"})
@@ -124,3 +127,25 @@ def test_with_someone_on_shift_the_caller_hears_no_shift_time(stand_in):
     assert "next_advisor_at" not in result.prompt_ids
     assert "callback_from" not in result.prompt_ids
     assert request_row(stand_in).not_before is None
+
+
+def test_a_scheduled_callback_lost_with_redis_is_queued_again_for_its_shift(stand_in):
+    with stand_in.services.db.session() as session:
+        bishnu = create_staff_member(session, email="bishnu@example.org", skills={"ne": 5},
+                                     password=PASSWORD).id
+        rota_store.add_weekly(session, WeeklyShift(bishnu, THURSDAY, 10 * 60, 18 * 60))
+    result = stand_in.call(to=NEPALI_LINE, from_=CALLER, press=["1", "2", "1"])
+    assert request_row(stand_in).not_before == SHIFT_STARTS
+    stand_in.services.require_redis().flushdb()          # Redis restarted empty
+    assert requeue_lost_callbacks(stand_in.services) == 1
+    app = stand_in.app_url
+    stand_in.http.post(f"{app}/login", data={"email": "bishnu@example.org",
+                                             "password": PASSWORD})
+    routing = routing_service(stand_in.services)
+    assert stand_in.http.post(f"{app}/api/agents/me/state",
+                              json={"state": "available"}).json()["state"] == "available"
+    routing.tick()
+    assert no_offer(stand_in)                            # still not before 10:00
+    advance_to(stand_in, SHIFT_STARTS)
+    routing.tick()
+    assert wait_for_offer(stand_in)["call_sid"] == result.sid
