@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from call_routing.rota import store as rota_store
-from call_routing.service import routing_service
 from call_routing.rota.domain import WeeklyShift
+from call_routing.service import routing_service
 from ivr.callback_intake import requeue_lost_callbacks
 from ivr.models import Call, CallbackRequest, CallEvent
 from prompts.resolver import parse_audio_url
