@@ -94,7 +94,9 @@
     },
   };
 
-  /* ---------- rendering the agent's state ---------- */
+  /* ---------- rendering the agent's state ----------
+     Each htmx.ajax names its own element as the source: without one they all count
+     as the page body's requests, and htmx keeps only the last of those queued. */
   const named = (text, name) => (text || "").replace("{name}", name || "");
 
   function renderBreak(state) {
@@ -187,12 +189,12 @@
       shownCall = me.call_sid;
       shownRole = me.call_role;
       callStartedAt = Date.now() / 1000 - (me.seconds_in_state || 0);
-      window.htmx.ajax("GET", `/console/calls/${encodeURIComponent(me.call_sid)}/panel`, { target: "#call-panel" });
+      window.htmx.ajax("GET", `/console/calls/${encodeURIComponent(me.call_sid)}/panel`, { source: "#call-panel", target: "#call-panel" });
       if (me.call_role === "interpreter") {
         // Read only: the ticket is in the panel; the owner writes it.
         $("ticket-area").replaceChildren();
       } else {
-        window.htmx.ajax("GET", `/console/tickets/new?call_sid=${encodeURIComponent(me.call_sid)}&embed=1`, { target: "#ticket-area" });
+        window.htmx.ajax("GET", `/console/tickets/new?call_sid=${encodeURIComponent(me.call_sid)}&embed=1`, { source: "#ticket-area", target: "#ticket-area" });
       }
     }
     if (onCall) $("call-timer").textContent = fmt(Date.now() / 1000 - callStartedAt);
@@ -276,7 +278,7 @@
       $("voicemail-taken").classList.remove("hidden");
     }
     if (ticketId) {
-      window.htmx.ajax("GET", `/console/tickets/${encodeURIComponent(ticketId)}?embed=1`, { target: "#ticket-area" });
+      window.htmx.ajax("GET", `/console/tickets/${encodeURIComponent(ticketId)}?embed=1`, { source: "#ticket-area", target: "#ticket-area" });
     }
   }
 
@@ -305,7 +307,7 @@
   /* ---------- work lists ---------- */
   function refreshList() {
     const tab = document.querySelector('[role=tab][aria-selected="true"]');
-    if (tab && window.htmx) window.htmx.ajax("GET", tab.getAttribute("hx-get"), { target: "#work-list" });
+    if (tab && window.htmx) window.htmx.ajax("GET", tab.getAttribute("hx-get"), { source: "#work-list", target: "#work-list" });
   }
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("[data-call-back-now]");

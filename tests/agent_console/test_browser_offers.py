@@ -144,3 +144,53 @@ def test_call_back_now_from_the_list(console_stand_in, password_hash, browser):
     until(lambda: request_status(stand) == "done")
     page.wait_for_selector("#wrap-up:not(.hidden)", timeout=20_000)
     page.wait_for_selector("#work-list >> text=No callbacks waiting in your languages.")
+
+
+def test_an_interpreter_is_offered_the_call_joins_and_reads_it(console_stand_in,
+                                                              password_hash, browser):
+    stand = console_stand_in
+    add_staff(stand.app, password_hash, email="sokha@example.org", role="agent",
+              skills={"km": 5}, display_name="Sokha")
+    add_staff(stand.app, password_hash, email="malee@example.org", role="agent",
+              skills={"th": 5}, display_name="Malee")
+
+    owner, helper = browser(), browser()
+    for page, email in ((owner, "sokha@example.org"), (helper, "malee@example.org")):
+        browser_login(page, stand.app_url, email)
+        page.wait_for_selector("#softphone-status[data-mode=simulated]")
+        page.click("#go-available")
+        page.wait_for_selector("#presence-state[data-state=available]")
+
+    call = stand.start_call(to=KHMER_LINE, press=["1"])
+    owner.wait_for_selector("#offer:not(.hidden)", timeout=20_000)
+    owner.click("#accept-call")
+    owner.wait_for_selector("#ticket-form")
+    call.wait_until(lambda live: bool(live.bridged_to), timeout=15)
+    owner.select_option("#category", "ilo.withholding_of_wages")
+    owner.fill("#employer", "Ocean Catch Co")
+    owner.click("#save-ticket")
+    owner.wait_for_selector("#ticket-saved")
+
+    owner.click("#call-tools summary")
+    owner.select_option("#transfer-agent", label="Malee")
+    owner.click("#add-interpreter")
+    owner.wait_for_selector("#interpreter-status[data-where=invited]")
+    assert "Waiting for Malee" in owner.inner_text("#interpreter-status")
+
+    helper.wait_for_selector("#offer[data-kind=interpreter]:not(.hidden)")
+    assert helper.inner_text("#offer-title") == "Interpreter request"
+    assert helper.inner_text("#offer-hint").startswith("Sokha asks you to interpret")
+    assert helper.inner_text("#offer-language").startswith("Khmer")
+    screenshot(helper, "interpreter-offer")
+    helper.click("#accept-call")
+
+    helper.wait_for_selector("#interpreter-note")
+    assert helper.inner_text("#call-language").startswith("Khmer")
+    assert helper.inner_text("#caller-reference").startswith("C-")
+    assert "Ocean Catch Co" in helper.inner_text("#ticket-read")
+    assert helper.is_hidden("#hang-up") and helper.is_visible("#leave-call")
+    assert helper.inner_text("#interpreting-for") == "Interpreting for Sokha."
+    assert helper.locator("#ticket-form").count() == 0      # read only
+    screenshot(helper, "interpreter-in-call")
+    owner.wait_for_selector("#interpreter-status[data-where=joined]")
+    assert owner.inner_text("#interpreter-status") == "Malee has joined as interpreter."

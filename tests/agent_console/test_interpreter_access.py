@@ -131,3 +131,31 @@ def test_the_owner_sees_the_interpreter_join_and_the_interpreter_sees_whom_they_
     assert owner["interpreter"]["name"] == "Aye" and owner["interpreter"]["where"] == "joined"
     assert helper["call_role"] == "interpreter" and helper["owner_name"] == "Sokha"
     assert helper["call_sid"] == CALL_SID
+
+
+def test_an_invited_interpreter_is_offered_the_call_and_reads_nothing_before_joining(
+        csrf_app, as_role, staff):
+    services = csrf_app.extensions["helpline"]
+    caller = add_caller(services)
+    add_call(services, call_sid=CALL_SID, caller_id=caller, agent_id=staff["km_agent"].id,
+             answered_after=5)
+    routing = routing_service(services)
+    connect(routing, staff["km_agent"].id)
+    routing.set_state(staff["my_agent"].id, "available")
+    routing.add_interpreter(CALL_SID, staff["km_agent"].id, staff["my_agent"].id,
+                            "http://127.0.0.1")
+
+    interpreter = as_role("my_agent")
+    offer = interpreter.get("/console/agent/state").get_json()["offer"]
+    assert (offer["kind"], offer["call_sid"], offer["language"]) == ("interpreter", CALL_SID,
+                                                                      "km")
+    assert offer["owner_name"] == "Sokha" and offer["caller_reference"].startswith("C-")
+    owner = as_role("km_agent").get("/console/agent/state").get_json()
+    assert owner["interpreter"]["where"] == "invited"
+    # Offered is not joined: nothing of the call opens yet.
+    assert interpreter.get(f"/console/calls/{CALL_SID}/panel").status_code == 403
+
+    routing.engine.decline(staff["my_agent"].id, CALL_SID)
+    owner = as_role("km_agent").get("/console/agent/state").get_json()
+    assert owner["interpreter"]["where"] == "gone"          # shown as "did not join"
+    assert owner["interpreter"]["joined_once"] is False
