@@ -48,9 +48,9 @@ MAX_TRIES = 3
 LANGUAGE_MENU_TIMEOUT = GATHER_TIMEOUT
 MENU_TIMEOUT = GATHER_TIMEOUT
 QUEUE_KEY_TIMEOUT = 1
-# At most what the position, wait and options announcements take to say (12-14 s in the
+# At most what the position, wait and options announcements take to say (12-18 s in the
 # languages the stand-in measures): the hold after them is cut to end by the maximum wait.
-ANNOUNCEMENT_SECONDS = 15
+ANNOUNCEMENT_SECONDS = 18
 # The maximum wait counts as reached this close to it (rather than one more short loop).
 MAX_WAIT_EARLY_SECONDS = 3
 CALLBACK_ENTRY_TIMEOUT = 15

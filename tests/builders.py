@@ -62,11 +62,12 @@ def put_agent_on_a_call(services: Any, *, email: str = "busy@example.org",
     than being sent to voicemail, and wait. Returns the agent's id."""
     from call_routing.service import routing_service
 
+    skills = skills or {"km": 5}
     with services.db.session() as session:
         agent_id = create_staff_member(session, email=email, skills=skills).id
-    routing = routing_service(services)
-    routing.set_state(agent_id, "available")
-    language = next(iter(skills or {"km": 5}))
-    routing.engine.join(call_sid, language, None)
-    routing.engine.accept(agent_id, call_sid)
+    engine = routing_service(services).engine
+    # Available without taking anyone waiting, then offered this urgent call first.
+    engine.set_presence(agent_id, "available", skills=skills, route=False)
+    engine.join(call_sid, next(iter(skills)), None, urgent=True)
+    engine.accept(agent_id, call_sid)
     return int(agent_id)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.domain import incoming, next_step, routing_language, voicemail_saved
+from ivr.domain import (
+    ANNOUNCEMENT_SECONDS,
+    incoming,
+    next_step,
+    routing_language,
+    voicemail_saved,
+)
 from ivr.steps import (
     CallerInput,
     ChooseLanguage,
@@ -188,15 +194,15 @@ def test_maximum_wait_offers_voicemail_or_callback():
 
 
 # (waited, what the next loop plays): the announcements take up to
-# ANNOUNCEMENT_SECONDS (15) and the Gather's key timeout 1 s; hold comes in whole 15 s
+# ANNOUNCEMENT_SECONDS (18) and the Gather's key timeout 1 s; hold comes in whole 15 s
 # loops of the hold file. With 600 s the maximum, a loop never ends more than one hold
 # loop past it.
 @pytest.mark.parametrize(("waited", "expected"), [
     (30, ("announce", 45)),        # plenty of time: the configured 45 s of hold
-    (530, ("announce", 45)),       # 70 s left: 15 + 1 + 45 = 61 s, ends by 600
+    (530, ("announce", 45)),       # 70 s left: 18 + 1 + 45 = 64 s, ends by 600
     (550, ("announce", 30)),       # 50 s left: only two loops fit
     (580, ("announce", 0)),        # 20 s left: the announcements alone
-    (586, ("hold", 15)),           # 14 s left: one loop, ending 1 s past the maximum
+    (586, ("hold", 15)),           # 14 s left: one loop, ending 2 s past the maximum
     (597.5, ("offer", 0)),         # under 3 s left: the maximum wait is reached
     (600, ("offer", 0)),
 ])
@@ -211,7 +217,7 @@ def test_announcements_and_hold_end_by_the_maximum_wait(waited, expected):
     announced = any(isinstance(step, Prompt) for step in prompts)
     assert (("announce" if announced else "hold"), held) == expected
     if announced:
-        assert waited + 15 + 1 + held <= 600
+        assert waited + ANNOUNCEMENT_SECONDS + 1 + held <= 600
 
 
 def test_the_wait_is_said_only_when_there_is_an_estimate():
