@@ -17,7 +17,9 @@ from recordings.errors import RecordingError
 
 MEDIA_SUFFIX = ".wav"  # Twilio's original: 8 kHz, every channel kept
 CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 120.0  # a 3-minute voicemail over a slow link
+# No byte for 30 s means stalled (a slow link still sends): the download is retried
+# later, so one stalled transfer holds the recordings worker 30 s, not minutes.
+READ_TIMEOUT = 30.0
 
 
 def media_url(client: Any, recording_sid: str, suffix: str = MEDIA_SUFFIX) -> str:

@@ -3,7 +3,9 @@ was lost (a ghost in the queue), and a recording download stalled at Twilio whil
 callers wait for agents.
 
 The agent is the demo's Indonesian speaker, logged in through the console and
-answering on a simulated softphone registered at the stand-in as `agent-<id>`. It
+answering on a simulated softphone registered at the stand-in as `agent-<id>`. While
+callers gather, the agent is wrapping up an earlier call: serving the language but not
+free (an agent on a break serves nobody, so callers would be offered voicemail). It
 accepts every offer at once, as a keen agent would, so a ghost offer shows up as a
 failed bridge instead of a reservation left to time out.
 """
@@ -21,7 +23,6 @@ from helpline.chaos.stack import wait_for
 OFFER_WINDOW = 30.0        # how long the agent waits for the caller's offer at most
 POLL = 0.1
 GHOST_WATCH = 5.0          # how long to watch for the ghost coming back
-GHOST_LEAD = 4.0           # how long before the second caller the first one dials
 WAIT_PATH = "/twilio/voice/queue/wait"     # the IVR's hold loop
 QUEUE_JOINED = "queue_joined"               # the prompt a caller hears on joining a queue
 
@@ -45,6 +46,21 @@ def _logged_in_agent(run: Run, state: str) -> Agent:
     # Answers after a second and talks for three; then wrap-up is ended by hand.
     run.stand_in.softphone(agent.identity, answer_after=1.0, talk_seconds=3.0)
     agent.set_state(state, "chaos" if state == "break" else None)
+    return agent
+
+
+def _agent_wrapping_up(run: Run) -> Agent:
+    """The agent just finished a call: in wrap-up, so still serving the language
+    (callers wait for them rather than being sent to voicemail, as they would with the
+    only agent on a break) but not free until wrap-up is ended by hand."""
+    agent = _logged_in_agent(run, "available")
+    warm_up = run.stand_in.wait_in_queue(to=INDONESIAN_LINE)
+    offered = _offer_for(agent, warm_up.sid, time.monotonic())
+    require(offered["offered_after_seconds"] is not None,
+            f"the warm-up call was never offered: {offered}")
+    _finish_call(run, agent, warm_up, end_wrap_up=False)
+    require(agent.state().get("state") == "wrap_up",
+            f"the agent is not wrapping up: {agent.state()}")
     return agent
 
 
@@ -89,28 +105,25 @@ def _end_wrap_up(agent: Agent) -> None:
 def ghost_in_queue(run: Run) -> dict[str, Any]:
     """Caller A waits in the Indonesian queue and hangs up; the stand-in drops the
     `completed` status callback. Caller B waits; then the agent becomes available."""
-    agent = _logged_in_agent(run, "break")
+    agent = _agent_wrapping_up(run)
     ghost = run.stand_in.wait_in_queue(to=INDONESIAN_LINE)
-    # B dials a few seconds after A, so B is still in the menu when A hangs up on
-    # hold: A is the older queue entry, the one offered first.
-    time.sleep(GHOST_LEAD)
-    caller = run.stand_in.wait_in_queue(to=INDONESIAN_LINE)
     _queued(run, ghost)
     run.mark("first caller on hold")
+    # B dials once A waits: A is the older queue entry, the one that would be offered
+    # first if nothing noticed it had gone.
+    caller = run.stand_in.wait_in_queue(to=INDONESIAN_LINE)
     run.stand_in.add_fault("webhook", "drop", match="/twilio/voice/status")
     run.stand_in.hang_up(ghost.sid)
     run.stand_in.wait_finished([ghost], 30)
     status_hooks = [hook for hook in ghost.report["webhooks"] if hook["purpose"] == "status"]
     require(bool(status_hooks) and all(hook["status"] is None for hook in status_hooks),
             f"the status callback was not dropped: {status_hooks}")
-    require(not on_hold(run.stand_in.report(caller.sid)),
-            "the second caller reached the queue before the first hung up")
 
     run.mark("first caller hung up")
     _queued(run, caller)
     run.mark("second caller on hold")
     available_at = time.monotonic()
-    agent.set_state("available")
+    _end_wrap_up(agent)
     offers = _offer_for(agent, caller.sid, available_at)
     run.mark("second caller offered")
     outcome = _finish_call(run, agent, caller) if offers["offered_after_seconds"] else None
@@ -145,10 +158,11 @@ def download_stalled(run: Run, *, stall_seconds: float = 120.0) -> dict[str, Any
     the stall two callers wait for the agent: the first joins while the agent is free,
     the second waits while the agent talks to the first and is offered when the agent
     is free again. Each must be offered within ~2 s."""
-    # Every fetch of a recording's audio (the REST media URL ends in .wav) hangs.
+    agent = _agent_wrapping_up(run)
+    # From now on every fetch of a recording's audio (the REST media URL ends in .wav)
+    # hangs (after the warm-up call, whose own recording would otherwise be the one).
     run.stand_in.add_fault("rest", "timeout", seconds=stall_seconds, match=".wav", count=5)
     stall_started = time.monotonic()
-    agent = _logged_in_agent(run, "break")
     voicemail = run.stand_in.leave_voicemail(to=KOREAN_LINE, say=KOREAN_MESSAGES[0],
                                              voice="ko", record_end="hangup")
     # The callers dial while the voicemail is being left: the menu takes them as long
@@ -163,7 +177,7 @@ def download_stalled(run: Run, *, stall_seconds: float = 120.0) -> dict[str, Any
         row["status"] == "downloading" for row in run.figures.recordings([sid])), 60, 0.2)
     run.mark("download hanging")
 
-    agent.set_state("available")
+    _end_wrap_up(agent)
     free_at = time.monotonic()
     joined = _queued(run, first)
     run.mark("first caller on hold")
