@@ -1,14 +1,16 @@
 """`helpline bench routing --json`: routing decisions against a real Redis.
 
-1,000 agents over 12 languages and 5,000 waiting calls. A *decision* is one
-agent becoming free and being reserved the most deserving call across their
-queues (read candidates, run the policy, commit with the reserve script,
-retrying lost races). Measured alone for latency, then with 8 processes racing
-on the same queues for throughput; afterwards the journal is replayed to count
-double reservations (must be 0).
+1,000 agents over 12 languages and 5,000 waiting items: live calls, callback
+requests (10%) and voicemails (5%). A *decision* is one agent becoming free and
+being reserved what they are scarcest for across their queues (read the agent,
+the head of each class of every live and deferred queue they serve and the free
+agents per skill and level, run the policy with its scarcity rule, commit with the
+reserve script, retrying lost races). Measured alone for latency, then with 8
+processes racing on the same queues for throughput; afterwards the journal is
+replayed to count double reservations (must be 0).
 
 Options: --agents N --calls N --languages N --decisions N (single process)
---processes N --per-process N --seed N.
+--processes N --per-process N --callbacks F --voicemails F --seed N.
 """
 
 from __future__ import annotations
@@ -52,13 +54,21 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _populate(engine: RoutingEngine, *, agents: int, calls: int, seed: int) -> None:
+def _populate(engine: RoutingEngine, *, agents: int, calls: int, seed: int,
+              callbacks: float, voicemails: float) -> None:
     rng = random.Random(seed)
     for agent_id in range(1, agents + 1):
         engine.set_presence(agent_id, "break", "bench", skills=_skills(rng, engine.languages))
     for n in range(calls):
         language = engine.languages[n % len(engine.languages)]
-        engine.join(f"CAbench{n:08d}", language, None, urgent=rng.random() < 0.05)
+        roll = rng.random()
+        kind = ("callback" if roll < callbacks else
+                "voicemail" if roll < callbacks + voicemails else "call")
+        prefix = "RE" if kind == "voicemail" else "CA"
+        # Spread over the last hour, so some wait past the widening and some not.
+        engine.join(f"{prefix}bench{n:08d}", language, None, urgent=rng.random() < 0.05,
+                    callback=kind == "callback", voicemail=kind == "voicemail",
+                    since=engine.clock.now() - rng.uniform(0, 3600))
 
 
 def _decide(engine: RoutingEngine, agent_id: int, replacement_sid: str) -> tuple[float, bool]:
@@ -74,7 +84,8 @@ def _decide(engine: RoutingEngine, agent_id: int, replacement_sid: str) -> tuple
     engine.accept(agent_id, offer.call_sid)
     engine.finish_call(offer.call_sid)               # agent → wrap-up
     engine.set_presence(agent_id, "break", "bench")
-    engine.join(replacement_sid, offer.language, offer.dialect)
+    engine.join(replacement_sid, offer.language, offer.dialect,
+                callback=offer.kind == "callback", voicemail=offer.kind == "voicemail")
     return elapsed, True
 
 
@@ -108,6 +119,8 @@ def bench_routing(argv: list[str]) -> dict[str, Any]:
     parser.add_argument("--decisions", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--per-process", type=int, default=500)
+    parser.add_argument("--callbacks", type=float, default=0.10)
+    parser.add_argument("--voicemails", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="(always JSON)")
     args = parser.parse_args(argv)
@@ -126,9 +139,11 @@ def bench_routing(argv: list[str]) -> dict[str, Any]:
     try:
         engine = _engine(url, prefix, languages)
         began = time.perf_counter()
-        _populate(engine, agents=args.agents, calls=args.calls, seed=args.seed)
+        _populate(engine, agents=args.agents, calls=args.calls, seed=args.seed,
+                  callbacks=args.callbacks, voicemails=args.voicemails)
         setup_seconds = time.perf_counter() - began
         waiting = sum(int(engine.redis.zcard(engine.key("q", lang))) for lang in languages)
+        deferred = sum(int(engine.redis.zcard(engine.key("dq", lang))) for lang in languages)
 
         rng = random.Random(args.seed)
         agent_ids = list(range(1, args.agents + 1))
@@ -149,6 +164,7 @@ def bench_routing(argv: list[str]) -> dict[str, Any]:
         return {
             "benchmark": "routing",
             "agents": args.agents, "languages": len(languages), "waiting_calls": waiting,
+            "waiting_callbacks_and_voicemails": deferred,
             "setup_seconds": round(setup_seconds, 2),
             "single_process": {"decisions": args.decisions, "matched": single["matched"],
                                **_summary(single["latencies"]),
@@ -167,8 +183,10 @@ def bench_routing(argv: list[str]) -> dict[str, Any]:
             "cpu_count": os.cpu_count(),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "note": "a decision = engine.route_agent: one read script (the agent's state and "
-                    "skills, the head of each priority class of every queue they serve), "
-                    "the policy in Python, and the reserve script — 2 Redis round trips, "
+                    "skills, the head of each priority class of every live and deferred "
+                    "queue they serve, the free agents per skill and level for the "
+                    "scarcity rule), the policy in Python, and the reserve script — 2 Redis "
+                    "round trips, "
                     "more when a race is lost and retried. decisions_per_second counts whole "
                     "cycles: "
                     "each decision is followed by accept, hang-up, a break and a "

@@ -50,6 +50,7 @@ class EngineCore:
         self._scripts = {name: redis.register_script(PRELUDE + body)
                          for name, body in SCRIPTS.items()}
         self._serving_checked = False
+        self._queue_languages: dict[str, tuple[str, str | None]] = {}
 
     # ------------------------------------------------------------------ plumbing
 

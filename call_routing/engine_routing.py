@@ -85,8 +85,7 @@ class Router(EngineCore):
             agent = policy.AgentSnapshot(agent_id, parse_skills_field(peek[1]), float(peek[2]))
             available = _parse_counts(peek[3])
             calls = [self._head_call(queue, sid, float(score), kind)
-                     for queue, sid, score, kind in zip(peek[4::4], peek[5::4], peek[6::4],
-                                                        peek[7::4], strict=True)]
+                     for queue, sid, score, kind in (head.split(" ") for head in peek[4:])]
             now = self.clock.now()
             decision = policy.choose_call(agent, calls, now, self.rules, available)
             if not decision.matched:
@@ -167,13 +166,21 @@ class Router(EngineCore):
 
     def _head_call(self, skill: str, call_sid: str, score: float,
                    kind: str = policy.CALL) -> policy.WaitingCall:
-        language, dialect = policy.routing_language(skill, None, self.dialect_parents)
+        language, dialect = self._queue_language(skill)
         priority_class, joined_at = policy.split_score(score)
         return policy.WaitingCall(call_sid, language, dialect, joined_at,
                                   urgent=priority_class == policy.PRIORITY,
                                   returned=priority_class == policy.RETURNED,
                                   callback=kind == policy.CALLBACK,
                                   voicemail=kind == policy.VOICEMAIL)
+
+    def _queue_language(self, skill: str) -> tuple[str, str | None]:
+        """(language, dialect) of a queue, worked out once per engine."""
+        cached = self._queue_languages.get(skill)
+        if cached is None:
+            cached = self._queue_languages[skill] = policy.routing_language(
+                skill, None, self.dialect_parents)
+        return cached
 
     def _candidate_agents(self, call: policy.WaitingCall) -> list[policy.AgentSnapshot]:
         """The longest-idle free agent per (skill, proficiency): the policy's only options.

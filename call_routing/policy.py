@@ -211,21 +211,22 @@ def choose_call(agent: AgentSnapshot, calls: Iterable[WaitingCall], now: float,
     Burmese and weak in Khmer must still help an old Khmer caller rather than leave
     them behind newer Burmese ones.
     """
-    best: tuple[int, bool, int, float, str] | None = None
-    best_tier: Tier | None = None
-    for call in calls:
-        tier = eligible(call, agent, now, rules)
-        if tier is None:
-            continue
-        others = 0
-        if available is not None:
-            others = min(SCARCITY_CAP, max(0, available_for(call, available, now, rules) - 1))
-        key = (others, call.deferred, call.priority_class, call.joined_at, call.call_sid)
-        if best is None or key < best:
-            best, best_tier = key, tier
-    if best is None:
+    candidates = [(call, tier) for call in calls
+                  if (tier := eligible(call, agent, now, rules)) is not None]
+    if not candidates:
         return NO_MATCH
-    return Decision(best[4], agent.agent_id, best_tier)
+    weigh = available is not None and len(candidates) > 1
+
+    def key(candidate: tuple[WaitingCall, Tier]) -> tuple[int, bool, int, float, str]:
+        call = candidate[0]
+        others = 0
+        if weigh:
+            assert available is not None
+            others = min(SCARCITY_CAP, max(0, available_for(call, available, now, rules) - 1))
+        return (others, call.deferred, call.priority_class, call.joined_at, call.call_sid)
+
+    call, tier = min(candidates, key=key)
+    return Decision(call.call_sid, agent.agent_id, tier)
 
 
 def choose_preemption(call: WaitingCall, holders: Iterable[AgentSnapshot], now: float,

@@ -28,15 +28,23 @@ local function skills_of(aid)
   return out
 end
 
+-- availn keeps each available set's size ("km:5" -> 3), so the scarcity rule reads
+-- every count it needs in one HMGET; it moves only by what ZADD/ZREM really changed.
 local function leave_available_sets(aid)
   for _, s in ipairs(skills_of(aid)) do
-    redis.call('ZREM', p .. 'avail:' .. s[1] .. ':' .. s[2], aid)
+    local field = s[1] .. ':' .. s[2]
+    if redis.call('ZREM', p .. 'avail:' .. field, aid) > 0 then
+      redis.call('HINCRBY', p .. 'availn', field, -1)
+    end
   end
 end
 
 local function join_available_sets(aid, idle_since)
   for _, s in ipairs(skills_of(aid)) do
-    redis.call('ZADD', p .. 'avail:' .. s[1] .. ':' .. s[2], idle_since, aid)
+    local field = s[1] .. ':' .. s[2]
+    if redis.call('ZADD', p .. 'avail:' .. field, idle_since, aid) > 0 then
+      redis.call('HINCRBY', p .. 'availn', field, 1)
+    end
   end
 end
 
@@ -568,14 +576,18 @@ end
 return skills
 """
 
-# ARGV: prefix, skill... : the serving sets rebuilt from agents' states (once, for
-# routing state written before they existed).
+# ARGV: prefix, skill... : the serving sets and the available-set sizes rebuilt from
+# agents' states (once, for routing state written before they existed).
 REBUILD_SERVING = r"""
 for i = 2, #ARGV do
   for _, aid in ipairs(redis.call('SMEMBERS', p .. 'online:' .. ARGV[i])) do
     if SERVING[redis.call('HGET', akey(aid), 'state') or 'offline'] then
       redis.call('SADD', p .. 'serving:' .. ARGV[i], aid)
     end
+  end
+  for level = 1, 5 do
+    local field = ARGV[i] .. ':' .. level
+    redis.call('HSET', p .. 'availn', field, redis.call('ZCARD', p .. 'avail:' .. field))
   end
 end
 redis.call('SET', p .. 'serving-built', '1')
@@ -585,10 +597,11 @@ return {'ok'}
 # Reads, as scripts only to make them one round trip (they commit nothing).
 
 # ARGV: prefix, class_span, agent_id, dialects ("my=shn,kac,ksw,mnw;...")
-# → {state, skills, idle_since, available, [queue, sid, score, kind]...}: the agent;
-# the available agents per level of every skill that bears on those queues
-# ("km:0,0,1,0,2;th:..."), for scarcity; and the first call of each priority class in
-# every queue the agent can serve, live and deferred.
+# → {state, skills, idle_since, available, "queue sid score kind"...}: the agent; the
+# first call of each priority class in every live queue the agent can serve, and the
+# first deferred work of each; and, when there is more than one to choose from, the
+# available agents per level of every skill that bears on those queues
+# ("km:0,0,1,0,2;th:..."), for scarcity.
 PEEK_AGENT = r"""
 local span, aid = tonumber(ARGV[2]), ARGV[3]
 local a = redis.call('HMGET', akey(aid), 'state', 'skills', 'idle_since')
@@ -607,31 +620,53 @@ for _, s in ipairs(skills_of(aid)) do
   add_queue(s[1])
   for d in string.gmatch(dialects[s[1]] or '', '[^,]+') do add_queue(d) end
 end
-local counted, counts = {}, {}
+local function head(key, c)
+  return redis.call('ZRANGEBYSCORE', key, c * span, '(' .. ((c + 1) * span),
+                    'WITHSCORES', 'LIMIT', 0, 1)
+end
+local with_heads = {}
+for _, q in ipairs(queues) do
+  local found = false
+  -- The queue's first call, then the first of each later class (one read when the
+  -- queue is empty or all of one class, as it mostly is).
+  local key = p .. 'q:' .. q
+  local r = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if r[1] then
+    found = true
+    out[#out + 1] = q .. ' ' .. r[1] .. ' ' .. r[2] .. ' call'
+    for c = math.floor(tonumber(r[2]) / span) + 1, 2 do
+      r = head(key, c)
+      if r[1] then out[#out + 1] = q .. ' ' .. r[1] .. ' ' .. r[2] .. ' call' end
+    end
+  end
+  -- Deferred work: only its first (urgent, else oldest). One read, not one per class:
+  -- an urgent newer one this agent cannot take yet holds the rest back from them only
+  -- until it too has waited past the widening.
+  r = redis.call('ZRANGE', p .. 'dq:' .. q, 0, 0, 'WITHSCORES')
+  if r[1] then
+    out[#out + 1] = q .. ' ' .. r[1] .. ' ' .. r[2] .. ' ' .. kind_of(r[1])
+    found = true
+  end
+  if found then with_heads[#with_heads + 1] = q end
+end
+if #out <= 5 then return out end   -- one call or none: nothing to weigh
+local skills, fields, counted = {}, {}, {}
 local function count(skill)
   if counted[skill] then return end
   counted[skill] = true
-  local levels = {}
-  for level = 1, 5 do
-    levels[level] = redis.call('ZCARD', p .. 'avail:' .. skill .. ':' .. level)
-  end
-  counts[#counts + 1] = skill .. ':' .. table.concat(levels, ',')
+  skills[#skills + 1] = skill
+  for level = 1, 5 do fields[#fields + 1] = skill .. ':' .. level end
 end
-for _, q in ipairs(queues) do
+for _, q in ipairs(with_heads) do
   count(q)
   if parent_of[q] then count(parent_of[q]) end
-  for c = 0, 2 do
-    local low, high = c * span, '(' .. ((c + 1) * span)
-    local r = redis.call('ZRANGEBYSCORE', p .. 'q:' .. q, low, high, 'WITHSCORES', 'LIMIT', 0, 1)
-    if r[1] then
-      out[#out + 1] = q; out[#out + 1] = r[1]; out[#out + 1] = r[2]; out[#out + 1] = 'call'
-    end
-    r = redis.call('ZRANGEBYSCORE', p .. 'dq:' .. q, low, high, 'WITHSCORES', 'LIMIT', 0, 1)
-    if r[1] then
-      out[#out + 1] = q; out[#out + 1] = r[1]; out[#out + 1] = r[2]
-      out[#out + 1] = kind_of(r[1])
-    end
-  end
+end
+local n = redis.call('HMGET', p .. 'availn', unpack(fields))
+local counts = {}
+for i, skill in ipairs(skills) do
+  local levels = {}
+  for level = 1, 5 do levels[level] = n[(i - 1) * 5 + level] or '0' end
+  counts[i] = skill .. ':' .. table.concat(levels, ',')
 end
 out[4] = table.concat(counts, ';')
 return out

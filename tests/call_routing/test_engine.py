@@ -445,3 +445,22 @@ def test_estimated_wait_uses_position_serving_agents_and_recent_handle_times(eng
     engine.join("CA4", "km", None)
     assert engine.status("CA4").position == 2
     assert engine.status("CA4").estimated_wait_seconds == 300     # 2 x 300 s / 2 agents
+
+
+def test_offers_say_what_they_are(engine):
+    online(engine, 1, {"km": 5, "th": 5})
+    engine.join("CA1", "km", None, urgent=True)
+    offer = engine.offer_for(1)
+    assert (offer.kind, offer.urgent, offer.callback) == ("call", True, False)
+    engine.accept(1, "CA1")
+    online(engine, 2, {"th": 5})
+    engine.transfer_to_language("CA1", "th")            # to a language queue
+    assert engine.offer_for(2).kind == "transfer"
+    engine.accept(2, "CA1")
+    online(engine, 3, {"km": 5})
+    engine.transfer_to_agent("CA1", 3)                  # to a named agent
+    assert engine.offer_for(3).kind == "transfer"
+    engine.finish_call("CA1")
+    engine.wrap_up_done(1)
+    engine.join("VM1", "th", None, voicemail=True)
+    assert engine.offer_for(1).kind == "voicemail"
