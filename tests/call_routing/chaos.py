@@ -97,10 +97,10 @@ def run_events(url: str, prefix: str, seed: int, events: int, agents: int) -> di
                 swept = engine.sweep()
                 done["expired"] += swept["expired"]
                 done["sweep"] += 1
-            elif roll < 0.92:
+            elif roll < 0.905:
                 engine.wrap_up_done(some_agent())
                 done["wrap_up_done"] += 1
-            elif roll < 0.925 and mine:
+            elif roll < 0.91 and mine:
                 engine.take_callback(some_agent(), rng.choice(mine))
                 done["callback_taken"] += 1
             elif roll < 0.93:
