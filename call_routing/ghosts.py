@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from call_routing import store
-from call_routing.engine_values import QueuedEntry
+from call_routing.engine.values import QueuedEntry
 from call_routing.liveness import call_has_ended
 from call_routing.store import OPEN_CALLBACK_STATUSES, QueuedCallFacts
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from call_routing.engine_routing import Router
-from call_routing.engine_values import SETTABLE_STATES, _s, parse_skills_field, skills_field
+from call_routing.engine.routing import Router
+from call_routing.engine.values import SETTABLE_STATES, _s, parse_skills_field, skills_field
 from call_routing.errors import AGENT_BUSY, WRONG_STATE, RoutingError
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from call_routing import policy
-from call_routing.engine_routing import Router
-from call_routing.engine_values import (
+from call_routing.engine.routing import Router
+from call_routing.engine.values import (
     HANDLE_SAMPLES,
     SHORT_ABANDON_SECONDS,
     CallStatus,

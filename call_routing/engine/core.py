@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from call_routing import policy
-from call_routing.engine_values import (
+from call_routing.engine.values import (
     DEFAULT_PREFIX,
     HANDLE_SAMPLES,
     LONGEST_MEANINGFUL_WAIT,

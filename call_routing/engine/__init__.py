@@ -28,11 +28,11 @@ Redis layout (prefix `hl:rt:` by default) — CallSids, RecordingSids and agent 
 
 from __future__ import annotations
 
-from call_routing.engine_calls import CallsMixin
-from call_routing.engine_offers import OffersMixin
-from call_routing.engine_presence import PresenceMixin
-from call_routing.engine_transfers import TransfersMixin
-from call_routing.engine_values import (
+from call_routing.engine.calls import CallsMixin
+from call_routing.engine.offers import OffersMixin
+from call_routing.engine.presence import PresenceMixin
+from call_routing.engine.transfers import TransfersMixin
+from call_routing.engine.values import (
     AGENT_STATES,
     DEFAULT_PREFIX,
     HANDLE_SAMPLES,
@@ -53,7 +53,7 @@ from call_routing.engine_values import (
     skills_field,
 )
 
-# Other modules import these from here; they live in `engine_values`.
+# Other modules import these from here; they live in `engine.values`.
 __all__ = [
     "AGENT_STATES", "DEFAULT_PREFIX", "HANDLE_SAMPLES", "LONGEST_MEANINGFUL_WAIT",
     "OFFER_KINDS", "PROFICIENCIES",
@@ -64,10 +64,10 @@ __all__ = [
 
 
 class RoutingEngine(CallsMixin, PresenceMixin, OffersMixin, TransfersMixin):
-    """The whole engine, one module per concern: calls (`engine_calls`), presence
-    (`engine_presence`), offers and bridge outcomes (`engine_offers`), transfers
-    (`engine_transfers`), all built on the routing decisions of `engine_routing` and
-    the plumbing and reads of `engine_core`."""
+    """The whole engine, one module per concern: calls (`calls`), presence
+    (`presence`), offers and bridge outcomes (`offers`), transfers
+    (`transfers`), all built on the routing decisions of `routing` and
+    the plumbing and reads of `core`."""
 
     def tick(self) -> dict[str, int]:
         """The frequent timer, Redis only: offers lapse at their deadline, wrap-ups end,

@@ -3,8 +3,8 @@ leg of an accepted offer does not answer."""
 
 from __future__ import annotations
 
-from call_routing.engine_routing import Router
-from call_routing.engine_values import (
+from call_routing.engine.routing import Router
+from call_routing.engine.values import (
     SERVICE_LEVEL_SECONDS,
     SHORT_ABANDON_SECONDS,
     Offer,

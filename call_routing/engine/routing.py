@@ -9,8 +9,8 @@ an agent who is only being offered a callback or voicemail (`_preempt`)."""
 from __future__ import annotations
 
 from call_routing import policy
-from call_routing.engine_core import EngineCore
-from call_routing.engine_values import ROUTE_ATTEMPTS, QueueChanged, _s, parse_skills_field
+from call_routing.engine.core import EngineCore
+from call_routing.engine.values import ROUTE_ATTEMPTS, QueueChanged, _s, parse_skills_field
 
 # Agents holding deferred offers a live caller looks through (a handful in practice).
 MAX_HOLDERS = 200
