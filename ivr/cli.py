@@ -9,16 +9,11 @@ and opens its ticket. It is the same apology the app itself gives (ivr.domain.ap
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode
-
 import click
 
 from helpline.config import load_config
 from helpline.settings import load_settings
 from ivr import domain
-from ivr.steps import Prompt, Route
-from ivr.twiml import render
 
 
 @click.group("twilio")
@@ -30,7 +25,7 @@ def twilio_group() -> None:
 @click.option("--number", required=True, help="The helpline number (E.164) it is for.")
 def fallback_twiml(number: str) -> None:
     """Print the Voice Fallback TwiML for NUMBER: apology and voicemail in its language."""
-    from ivr.views import PATHS
+    from ivr.views import render_at
     from prompts import AUDIO_DIR
     from prompts.resolver import PromptResolver
 
@@ -42,23 +37,13 @@ def fallback_twiml(number: str) -> None:
     if not settings.public_base_url:
         raise click.ClickException("PUBLIC_BASE_URL is not set: set it to the https address "
                                    "Twilio reaches the helpline at")
-    base = settings.public_base_url.rstrip("/")
     resolver = PromptResolver(config, audio_dir=AUDIO_DIR,
                               cache_dir=settings.instance_dir / "prompt-cache")
-
-    def resolve(step: Prompt) -> list[Any]:
-        return resolver.resolve(step.id, step.language, dict(step.params),
-                                line_fallback=line.fallback_language)
-
-    def url_for(target: Route) -> str:
-        query = urlencode(target.params)
-        return f"{base}{PATHS[target.name]}" + (f"?{query}" if query else "")
-
     decision = domain.apology(line.fallback_language,
                               max_seconds=config.voicemail.max_length_seconds,
                               finish_key=config.voicemail.finish_on_key)
-    click.echo(render(decision, resolve=resolve, url_for=url_for,
-                      absolute=lambda path: path if path.startswith("http") else base + path))
+    click.echo(render_at(decision, base=settings.public_base_url.rstrip("/"),
+                         resolver=resolver, line_fallback=line.fallback_language))
 
 
 commands = [twilio_group]

@@ -412,21 +412,26 @@ def _safe_default_language() -> str:
 
 def _twiml(decision: Decision) -> Response:
     svc = services()
-    base = public_base(request, svc.settings.public_base_url)
-    resolver = svc.extras["prompts"]
-    line = _line(svc.config, _to())
+    xml = render_at(decision, base=public_base(request, svc.settings.public_base_url),
+                    resolver=svc.extras["prompts"],
+                    line_fallback=_line(svc.config, _to()).default_language)
+    return Response(xml, mimetype="text/xml")
+
+
+def render_at(decision: Decision, *, base: str, resolver, line_fallback: str) -> str:
+    """The decision as TwiML whose URLs start at `base` (the webhooks, and
+    `helpline twilio fallback-twiml`, which Twilio serves without us)."""
 
     def resolve(step: Prompt):
         return resolver.resolve(step.id, step.language, dict(step.params),
-                                line_fallback=line.default_language)
+                                line_fallback=line_fallback)
 
     def url_for(target: Route) -> str:
         query = urlencode(target.params)
         return f"{base}{PATHS[target.name]}" + (f"?{query}" if query else "")
 
-    xml = render(decision, resolve=resolve, url_for=url_for,
-                 absolute=lambda path: path if path.startswith("http") else base + path)
-    return Response(xml, mimetype="text/xml")
+    return render(decision, resolve=resolve, url_for=url_for,
+                  absolute=lambda path: path if path.startswith("http") else base + path)
 
 
 # ---------------------------------------------------------------- parsing helpers
