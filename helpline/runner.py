@@ -100,12 +100,6 @@ class Stack:
         if self.redis is not None:
             self.redis.stop()
 
-    def first_exited(self) -> str | None:
-        for name, child in self.children.items():
-            if child.process is not None and child.process.poll() is not None:
-                return name
-        return None
-
 
 def run_stack(port: int | None = None, seed: bool = True,
               stand_in_port: int | None = None) -> int:

@@ -39,13 +39,7 @@ class OffersMixin(Router):
         """The invited interpreter takes the offer; returns the agent on the call."""
         now = self.clock.now()
         result = self._run("accept_interpreter", agent_id, call_sid, now, self.journal_limit)
-        if result[0] == "no_offer":
-            raise RoutingError(NO_OFFER, "this call is not being offered to you")
-        if result[0] == "expired":
-            self._released(agent_id, call_sid, "missed", now)
-            raise RoutingError(OFFER_GONE, "the offer ran out before you accepted it")
-        if result[0] != "ok":
-            raise RoutingError(OFFER_GONE, "the call is over")
+        self._check_accepted(result, agent_id, call_sid, now, gone="the call is over")
         self._transition(agent_id, "on_call", "interpreter", now, call_sid)
         return int(result[1])
 
@@ -54,15 +48,22 @@ class OffersMixin(Router):
         now = self.clock.now()
         result = self._run("accept", agent_id, call_sid, now, self._day(now),
                            SERVICE_LEVEL_SECONDS, self.journal_limit)
+        self._check_accepted(result, agent_id, call_sid, now,
+                             gone="the caller is no longer waiting")
+        self._transition(agent_id, "on_call", None, now, call_sid)
+        return float(result[1])
+
+    def _check_accepted(self, result: list[str], agent_id: int, call_sid: str, now: float,
+                        *, gone: str) -> None:
+        """What an accept script answered, as the error the agent sees (or nothing)."""
         if result[0] == "no_offer":
             raise RoutingError(NO_OFFER, "this call is not being offered to you")
         if result[0] == "expired":
+            # Past the deadline: the script released the offer; say so as a miss.
             self._released(agent_id, call_sid, "missed", now)
             raise RoutingError(OFFER_GONE, "the offer ran out before you accepted it")
         if result[0] != "ok":
-            raise RoutingError(OFFER_GONE, "the caller is no longer waiting")
-        self._transition(agent_id, "on_call", None, now, call_sid)
-        return float(result[1])
+            raise RoutingError(OFFER_GONE, gone)
 
     def decline(self, agent_id: int, call_sid: str) -> None:
         """The agent turns the offer down: a break for them, the next agent for the caller."""
