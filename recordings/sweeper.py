@@ -127,9 +127,6 @@ def requeue(svc: Services, owed: OwedStep, why: str) -> None:
         log.warning("recording %s: %s job %s; queued again as %s", recording.id, why,
                     owed.job_id, job_id)
     if owed.step == domain.DOWNLOAD:
-        with svc.db.session() as session:
-            recording = session.get(Recording, owed.recording_id)
-            assert recording is not None
-            enqueue_download(svc, recording)
+        enqueue_download(svc, recording)   # committed, and still readable (no expiry)
     else:
         enqueue_transcription(svc, owed.recording_id, job_id)
