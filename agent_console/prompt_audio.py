@@ -4,11 +4,12 @@ Anything ffmpeg cannot decode as audio is refused with a stable error code."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import tempfile
 from pathlib import Path
+
+from helpline import audio
 
 MAX_PROMPT_SECONDS = 120
 MIN_PROMPT_SECONDS = 0.2
@@ -22,29 +23,20 @@ class PromptAudioError(ValueError):
 
 
 def convert_prompt_audio(data: bytes) -> tuple[bytes, float]:
-    """Uploaded bytes → (8 kHz mono WAV bytes, duration in seconds)."""
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
-
+    """Uploaded bytes → (8 kHz mono WAV bytes, duration in seconds). ffmpeg resamples
+    (with its low-pass filter: nothing above 4 kHz folds back into the phone band)."""
     if not data:
         raise PromptAudioError("empty_upload", "the file is empty")
-    # ffmpeg probes the content, not the name, so a renamed text file is still refused.
-    with tempfile.NamedTemporaryFile(suffix=".upload") as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            audio = AudioSegment.from_file(handle.name)
-        except (CouldntDecodeError, IndexError, OSError) as exc:
-            raise PromptAudioError("not_audio", "the file is not audio ffmpeg can read") from exc
-    seconds = len(audio) / 1000.0
+    try:
+        wav = audio.phone_wav_bytes(data)
+    except audio.AudioError as exc:
+        raise PromptAudioError("not_audio", "the file is not audio ffmpeg can read") from exc
+    seconds = audio.wav_duration(wav)
     if seconds < MIN_PROMPT_SECONDS:
         raise PromptAudioError("too_short", "the recording is too short to be a prompt")
     if seconds > MAX_PROMPT_SECONDS:
         raise PromptAudioError("too_long", f"prompts must be under {MAX_PROMPT_SECONDS} s")
-    converted = audio.set_channels(1).set_frame_rate(8000).set_sample_width(2)
-    buffer = io.BytesIO()
-    converted.export(buffer, format="wav")
-    return buffer.getvalue(), seconds
+    return wav, seconds
 
 
 def save_prompt_audio(root: Path, language: str, prompt_id: str, wav: bytes) -> Path:

@@ -9,9 +9,10 @@ band (250-700 Hz); lower notes vanish on a phone line.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
+
+from helpline import audio
 
 LOOP_SECONDS = 15
 NOTE_SECONDS = 1.5
@@ -36,13 +37,10 @@ def hold_expression() -> str:
     return "+".join(notes)
 
 
-def make_hold_audio(target: Path, ffmpeg: str = "ffmpeg") -> None:
-    subprocess.run(
-        [ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-         f"aevalsrc=exprs='{hold_expression()}':s=16000:d={LOOP_SECONDS}",
-         "-af", f"afade=t=out:st={LOOP_SECONDS - 0.4}:d=0.4",
-         "-ac", "1", "-c:a", "libmp3lame", "-b:a", "32k", str(target)],
-        check=True, timeout=60)
+def make_hold_audio(target: Path) -> None:
+    audio.synthesize(hold_expression(), target, seconds=LOOP_SECONDS, source_rate=16000,
+                     filters=[f"afade=t=out:st={LOOP_SECONDS - 0.4}:d=0.4"], bitrate="32k",
+                     timeout=60)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from helpline import audio
 from prompts.errors import TtsError
 
 # Slower than espeak-ng's default 175 words/minute: callers are on noisy phone lines
@@ -46,11 +47,10 @@ def rendering_key(text: str, voice: str) -> str:
 
 
 class Espeak:
-    """The espeak-ng and ffmpeg programs."""
+    """The espeak-ng program, and ffmpeg through `helpline.audio`."""
 
-    def __init__(self, espeak: str = "espeak-ng", ffmpeg: str = "ffmpeg") -> None:
+    def __init__(self, espeak: str = "espeak-ng") -> None:
         self.espeak = espeak
-        self.ffmpeg = ffmpeg
         self._known: dict[str, bool] = {}
 
     def has_voice(self, voice: str | None) -> bool:
@@ -79,25 +79,21 @@ class Espeak:
             # The text goes on stdin: a sentence starting with "-" is never an option.
             self._run([self.espeak, "-v", voice, "-s", str(WORDS_PER_MINUTE), "-b", "1",
                        "-w", str(raw), "--stdin"], stdin=espeak_text(text))
-            self._convert(raw, target, ["-c:a", "pcm_s16le"], "wav")
+            self._convert(raw, target)
 
     def to_mp3(self, source: Path, target: Path) -> None:
-        self._convert(source, target, ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE], "mp3")
+        self._convert(source, target, bitrate=MP3_BITRATE)
 
     def to_wav(self, source: Path, target: Path) -> None:
-        self._convert(source, target, ["-c:a", "pcm_s16le"], "wav")
+        self._convert(source, target)
 
-    def _convert(self, source: Path, target: Path, codec: list[str], fmt: str) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        os.close(fd)
+    def _convert(self, source: Path, target: Path, *, bitrate: str | None = None) -> None:
+        # The target's suffix says WAV (16-bit PCM) or MP3; written atomically.
         try:
-            self._run([self.ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
-                       "-ac", "1", "-ar", str(SAMPLE_RATE), *codec, "-f", fmt, partial])
-            os.replace(partial, target)
-        finally:
-            if os.path.exists(partial):
-                os.unlink(partial)
+            audio.convert(source, target, rate=SAMPLE_RATE, bitrate=bitrate,
+                          timeout=TIMEOUT_SECONDS)
+        except audio.AudioError as exc:
+            raise TtsError(exc.message) from exc
 
     def _run(self, argv: list[str], stdin: str | None = None) -> None:
         try:

@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from helpline import audio
+
 SENTENCES = (
     "안녕하세요 저는 공장에서 일하는 노동자입니다",
     "사장님이 삼 개월 동안 월급을 주지 않았습니다",
@@ -87,12 +89,11 @@ def _make_clips(folder: Path, count: int) -> list[Path]:
         sentence = SENTENCES[index % len(SENTENCES)]
         spoken = folder.parent / f"spoken-{index}.wav"
         subprocess.run(["espeak-ng", "-v", "ko", "-w", str(spoken), sentence], check=True)
+        # Twilio's two formats, alternately: mu-law WAV and MP3.
         if index % 2 == 0:
-            out, codec = folder / f"clip-{index}.wav", ["-c:a", "pcm_mulaw"]
+            out = audio.convert(spoken, folder / f"clip-{index}.wav", codec="pcm_mulaw")
         else:
-            out, codec = folder / f"clip-{index}.mp3", ["-b:a", "32k"]
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(spoken),
-                        "-ar", "8000", "-ac", "1", *codec, str(out)], check=True)
+            out = audio.convert(spoken, folder / f"clip-{index}.mp3", bitrate="32k")
         clips.append(out)
     return clips
 

@@ -22,8 +22,7 @@ from helpline.settings import load_settings
               help="Limit recognition to these comma-separated words or phrases.")
 def transcribe(file: Path, language: str, as_json: bool, grammar: str | None) -> None:
     """Transcribe FILE (WAV, mu-law WAV or MP3) offline with the language's model."""
-    # Imported here: every `helpline` command loads this module, and pydub probes
-    # for ffmpeg at import time.
+    # Imported here: every `helpline` command loads this module; most never decode audio.
     from recordings.audio import decode
     from recordings.errors import AudioError
     from transcription.registry import ModelRegistry

@@ -1,9 +1,12 @@
-"""Real audio for tests: espeak-ng speech converted by ffmpeg to Twilio's formats."""
+"""Real audio for tests: espeak-ng speech converted by ffmpeg (through `helpline.audio`,
+as the app converts) to Twilio's formats."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+
+from helpline import audio
 
 # Phrases the Korean model recognises reliably from espeak-ng speech when limited to
 # this grammar (measured on 8 kHz mu-law WAV and MP3).
@@ -16,35 +19,26 @@ def speak(text: str, out: Path, *, voice: str = "ko") -> Path:
     return out
 
 
+def _codec(codec: str) -> dict[str, str | None]:
+    return {"codec": None, "bitrate": "32k"} if codec == "mp3" else {"codec": codec,
+                                                                     "bitrate": None}
+
+
 def convert(source: Path, out: Path, *, codec: str = "pcm_mulaw", rate: int = 8000,
             channels: int = 1) -> Path:
     """`codec`: pcm_mulaw (Twilio's WAV), pcm_s16le, or mp3."""
-    args = ["-b:a", "32k"] if codec == "mp3" else ["-c:a", codec]
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source),
-                    "-ar", str(rate), "-ac", str(channels), *args, str(out)], check=True)
-    return out
+    return audio.convert(source, out, rate=rate, channels=channels, **_codec(codec))
 
 
 def silence(out: Path, *, seconds: float = 2.0, codec: str = "pcm_mulaw") -> Path:
-    args = ["-b:a", "32k"] if codec == "mp3" else ["-c:a", codec]
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    "anullsrc=r=8000:cl=mono", "-t", str(seconds), *args, str(out)],
-                   check=True)
-    return out
+    return audio.silence(out, seconds=seconds, **_codec(codec))
 
 
 def dual(left: Path, right: Path, out: Path) -> Path:
-    """A two-channel 8 kHz WAV like a recorded <Dial>: caller left, agent right."""
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(left), "-i",
-                    str(right), "-filter_complex",
-                    "[0:a]aresample=8000,aformat=sample_fmts=s16:channel_layouts=mono[l];"
-                    "[1:a]aresample=8000,aformat=sample_fmts=s16:channel_layouts=mono[r];"
-                    "[l][r]amerge=inputs=2[a]", "-map", "[a]",
-                    "-ar", "8000", "-ac", "2", "-c:a", "pcm_s16le", str(out)], check=True)
-    return out
+    """A two-channel 8 kHz WAV like a recorded <Dial>: caller left, agent right, as long
+    as the shorter side."""
+    return audio.mix_dual(left, right, out, seconds=min(duration(left), duration(right)))
 
 
 def duration(path: Path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
-                          "-of", "csv=p=0", str(path)], capture_output=True, check=True)
-    return float(out.stdout.decode().strip())
+    return audio.duration(path)
