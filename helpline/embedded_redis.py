@@ -37,6 +37,9 @@ def free_port() -> int:
 class EmbeddedRedis:
     def __init__(self, data_dir: Path, port: int | None = None, persist: bool = True) -> None:
         self.data_dir = data_dir
+        # A port chosen here may be taken before redis-server binds it (a second stack
+        # starting alongside): then start() tries another one.
+        self.chosen_port = port is None
         self.port = port or free_port()
         self.persist = persist
         self.process: subprocess.Popen[bytes] | None = None
@@ -45,7 +48,17 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
+    def start(self, timeout: float = 10.0, attempts: int = 5) -> EmbeddedRedis:
+        for attempt in range(attempts):
+            if self._start_once(timeout):
+                return self
+            if not self.chosen_port or attempt == attempts - 1:
+                break
+            self.port = free_port()
+        raise RuntimeError(f"embedded redis-server did not start; see "
+                           f"{self.data_dir / 'redis.log'}")
+
+    def _start_once(self, timeout: float) -> bool:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
@@ -62,17 +75,20 @@ class EmbeddedRedis:
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                client.ping()
-                client.close()
-                return self
-            except redis.ConnectionError:
+        try:
+            while True:
+                try:
+                    # Ours, not another server that holds the port (then ours exits).
+                    if int(client.info("server")["process_id"]) == self.process.pid:
+                        return True
+                except redis.ConnectionError:
+                    pass
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"embedded redis-server did not start; see "
-                                       f"{self.data_dir / 'redis.log'}") from None
+                    return False
                 time.sleep(0.05)
+        finally:
+            client.close()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None:

@@ -2,17 +2,24 @@
 
 Starts an embedded Redis (unless `REDIS_URL` is set), the local Twilio stand-in
 (unless real Twilio credentials are set), the web server, a recordings worker, a
-transcriber and the scheduler; migrates and seeds the database first. A child that
-exits is restarted with backoff (and the stack says so) — one crash never stops the
-helpline. Ctrl-C (or SIGTERM) stops every child and waits for it, so nothing is left
-behind.
+transcriber and the scheduler; migrates and seeds the database first. The runner
+binds the web and stand-in ports itself and hands the sockets down (`listeners`), so
+no other program can take a port between choosing and serving it. The banner comes
+only once `/healthz/ready` answers 200, naming the ports really used; a child that
+dies during start-up stops the start with a clear line instead. Once running, a
+child that exits is restarted with backoff (and the stack says so) — one crash never
+stops the helpline. Ctrl-C (or SIGTERM) stops every child and waits for it, so
+nothing is left behind.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,16 +27,19 @@ from dataclasses import dataclass, field
 
 import requests
 
-from helpline import migrate, queues
+from helpline import listeners, local_stack, migrate, queues
 from helpline.backoff import Backoff
 from helpline.db import Database
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
-from helpline.embedded_redis import EmbeddedRedis, free_port
+from helpline.embedded_redis import EmbeddedRedis
 from helpline.settings import load_settings
 
 SIMULATOR_PORT = 5050
 WORKER_QUEUES = ",".join((queues.RECORDINGS, queues.MAINTENANCE))
 STOP_GRACE_SECONDS = 10
+# A cold start on a busy two-core machine has taken 35 s; the banner waits for ready.
+READY_TIMEOUT_SECONDS = 300.0
+READY_REPORT_SECONDS = 15.0
 
 
 @dataclass
@@ -38,6 +48,9 @@ class Child:
 
     args: list[str]
     env: dict[str, str]
+    # Listening sockets the runner holds and the child serves on (and gets again
+    # when it is restarted).
+    pass_fds: tuple[int, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restart_at: float | None = None
@@ -45,7 +58,7 @@ class Child:
     backoff: Backoff = field(default_factory=Backoff)
 
     def spawn(self) -> None:
-        self.process = subprocess.Popen(self.args, env=self.env)
+        self.process = subprocess.Popen(self.args, env=self.env, pass_fds=self.pass_fds)
         self.started_at = time.monotonic()
         self.restart_at = None
 
@@ -56,10 +69,21 @@ class Stack:
     # One-off tasks (e.g. rendering prompts): stopped with the stack, may end by themselves.
     tasks: list[subprocess.Popen[bytes]] = field(default_factory=list)
     redis: EmbeddedRedis | None = None
+    # Sockets the children serve on: held here for as long as the stack lives.
+    listeners: list[socket.socket] = field(default_factory=list)
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        self.children[name] = child = Child(args, env)
+    def start(self, name: str, args: list[str], env: dict[str, str],
+              listener: socket.socket | None = None) -> None:
+        fds = (listener.fileno(),) if listener is not None else ()
+        self.children[name] = child = Child(args, env, pass_fds=fds)
         child.spawn()
+
+    def exited(self) -> tuple[str, int] | None:
+        """The first child found exited (name, exit code), or None."""
+        for name, child in self.children.items():
+            if child.process is not None and child.process.poll() is not None:
+                return name, child.process.returncode
+        return None
 
     def start_task(self, args: list[str], env: dict[str, str]) -> None:
         self.tasks.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL))
@@ -99,14 +123,22 @@ class Stack:
                 process.wait()
         if self.redis is not None:
             self.redis.stop()
+        for listener in self.listeners:
+            listener.close()
+
+
+class StartupFailed(Exception):
+    """The stack did not come up. `str()` is the one line shown to the operator."""
 
 
 def run_stack(port: int | None = None, seed: bool = True,
               stand_in_port: int | None = None) -> int:
     settings = load_settings()
-    port = port or settings.port
+    # A port the operator asked for is that port or an error; the defaults give way
+    # to a free port, so a second stack (another clone) started alongside comes up.
+    web_explicit = port is not None or bool(os.environ.get("PORT"))
+    port = settings.port if port is None else port
     env = dict(os.environ)
-    env["PORT"] = str(port)
     stack = Stack()
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -116,6 +148,19 @@ def run_stack(port: int | None = None, seed: bool = True,
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     try:
+        web_socket = _listen("web", port, fallback=not web_explicit, stack=stack)
+        port = listeners.port_of(web_socket)
+        env["PORT"] = str(port)
+
+        local_twilio = (settings.twilio_api_base is None and not os.environ.get(
+            "TWILIO_AUTH_TOKEN") and importlib.util.find_spec("simulator.server") is not None)
+        stand_in_socket = simulator_port = None
+        if local_twilio:
+            wanted = SIMULATOR_PORT if stand_in_port is None else stand_in_port
+            stand_in_socket = _listen("twilio-stand-in", wanted,
+                                      fallback=stand_in_port is None, stack=stack)
+            simulator_port = listeners.port_of(stand_in_socket)
+
         migrate.upgrade(settings.database_url)
         created = _seed(settings.database_url) if seed else []
 
@@ -123,20 +168,20 @@ def run_stack(port: int | None = None, seed: bool = True,
             stack.redis = EmbeddedRedis(settings.instance_dir / "redis").start()
             env["REDIS_URL"] = stack.redis.url
 
-        local_twilio = (settings.twilio_api_base is None and not os.environ.get(
-            "TWILIO_AUTH_TOKEN") and importlib.util.find_spec("simulator.server") is not None)
-        simulator_port = stand_in_port or _port_or_free(SIMULATOR_PORT)
-        if local_twilio:
+        if stand_in_socket is not None:
             env["TWILIO_API_BASE"] = f"http://127.0.0.1:{simulator_port}"
             env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
             stack.start("twilio-stand-in", [sys.executable, "-m", "simulator.server",
-                                            "--port", str(simulator_port),
-                                            "--app-url", env["PUBLIC_BASE_URL"]], env)
+                                            "--fd", str(stand_in_socket.fileno()),
+                                            "--app-url", env["PUBLIC_BASE_URL"]], env,
+                        listener=stand_in_socket)
 
-        stack.start("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+        stack.start("web", [sys.executable, "-m", "gunicorn",
+                            "--bind", f"fd://{web_socket.fileno()}",
                             "--workers", "2", "--worker-class", "gthread", "--threads", "8",
                             "--timeout", "120", "--graceful-timeout", "5",
-                            "helpline.wsgi:app"], env)
+                            *_gunicorn_extras(), "helpline.wsgi:app"], env,
+                    listener=web_socket)
         # As in the Procfile: recordings never wait behind transcription, and the
         # speech model lives only in the transcriber. Neither forks per job: a fork
         # cost more than a download (measured: 50 voicemails at once), and a job that
@@ -149,12 +194,18 @@ def run_stack(port: int | None = None, seed: bool = True,
         # Render prompt audio ahead of the first caller (cached; quick when nothing changed).
         stack.start_task([*cli, "prompts", "render"], env)
 
-        _wait_healthy(port, stack)
-        _announce(port, created, simulator_port if local_twilio else None)
+        stand_in_url = f"http://127.0.0.1:{simulator_port}" if local_twilio else None
+        _wait_ready(port, stand_in_url, stack)
+        local_stack.write(settings.instance_dir, local_stack.LocalStack(
+            pid=os.getpid(), app_url=f"http://127.0.0.1:{port}", stand_in_url=stand_in_url))
+        _announce(port, created, simulator_port, stack)
         while True:
             for line in stack.supervise():
                 print(line, file=sys.stderr, flush=True)
             time.sleep(0.5)
+    except StartupFailed as exc:
+        print(f"helpline run: {exc}", file=sys.stderr, flush=True)
+        return 1
     except KeyboardInterrupt:
         print("\nhelpline run: stopping…", file=sys.stderr)
         return 0
@@ -162,8 +213,28 @@ def run_stack(port: int | None = None, seed: bool = True,
         # Ignore further Ctrl-C while children are being stopped.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        local_stack.remove(settings.instance_dir, os.getpid())
         stack.stop()
         print("helpline run: stopped", file=sys.stderr)
+
+
+def _listen(name: str, port: int, *, fallback: bool, stack: Stack) -> socket.socket:
+    try:
+        sock = listeners.listen(port, fallback=fallback)
+    except listeners.PortInUse as exc:
+        option = "--port" if name == "web" else "--stand-in-port"
+        raise StartupFailed(f"{name}: {exc} — stop the program using it, or choose "
+                            f"another with {option}") from None
+    stack.listeners.append(sock)
+    return sock
+
+
+def _gunicorn_extras() -> list[str]:
+    """gunicorn 25.1+ opens a control socket at one path per user: two stacks would
+    take it from each other, and the runner supervises its web server itself."""
+    version = tuple(int(part) for part in
+                    re.findall(r"\d+", importlib.metadata.version("gunicorn"))[:2])
+    return ["--no-control-socket"] if version >= (25, 1) else []
 
 
 def _seed(database_url: str) -> list[str]:
@@ -175,42 +246,74 @@ def _seed(database_url: str) -> list[str]:
         database.dispose()
 
 
-def _wait_healthy(port: int, stack: Stack, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    url = f"http://127.0.0.1:{port}/healthz"
-    while time.monotonic() < deadline:
-        for line in stack.supervise():
-            print(line, file=sys.stderr, flush=True)
+def _wait_ready(port: int, stand_in_url: str | None, stack: Stack,
+                timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    """Returns once `/healthz/ready` answers 200 (and the stand-in answers). A child
+    that exits meanwhile fails the start (a port, setting or install problem a
+    restart would only repeat), and so does a stack still not ready after `timeout`."""
+    url = f"http://127.0.0.1:{port}/healthz/ready"
+    started = time.monotonic()
+    next_report = started + READY_REPORT_SECONDS
+    not_ready = "the web server does not answer yet"
+    while True:
+        exited = stack.exited()
+        if exited is not None:
+            name, code = exited
+            raise StartupFailed(f"{name} exited with code {code} while starting (its "
+                                "messages are above); everything has been stopped")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            response = requests.get(url, timeout=5)
+            if response.status_code != 200:
+                not_ready = _failing_checks(response)
+            elif stand_in_url is not None and not _answers(stand_in_url + "/sim/health"):
+                not_ready = "the Twilio stand-in does not answer yet"
+            else:
                 return
         except requests.RequestException:
             pass
+        now = time.monotonic()
+        if now - started > timeout:
+            raise StartupFailed(f"not ready after {timeout:.0f} s ({not_ready}); "
+                                "everything has been stopped")
+        if now >= next_report:
+            print(f"helpline run: waiting for {url}: {not_ready}", file=sys.stderr,
+                  flush=True)
+            next_report = now + READY_REPORT_SECONDS
         time.sleep(0.3)
 
 
-def _port_or_free(preferred: int) -> int:
-    """The preferred port when nothing listens there, else any free one."""
-    import socket
-
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", preferred))
-            return preferred
-        except OSError:
-            return free_port()
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=5).ok
+    except requests.RequestException:
+        return False
 
 
-def _announce(port: int, created: list[str], simulator_port: int | None) -> None:
+def _failing_checks(response: requests.Response) -> str:
+    try:
+        checks = response.json().get("checks", {})
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    failing = [f"{name}: {check.get('error', 'not ok')}" for name, check in checks.items()
+               if not check.get("ok")]
+    return "; ".join(failing) or f"HTTP {response.status_code}"
+
+
+def _announce(port: int, created: list[str], simulator_port: int | None,
+              stack: Stack) -> None:
     base = f"http://127.0.0.1:{port}"
     lines = [
         "",
         "Helpline is running.",
         f"  Agent console      {base}/",
-        f"  Health             {base}/healthz",
+        f"  Health             {base}/healthz/ready",
     ]
     if simulator_port is not None:
         lines.append(f"  Demo phone         http://127.0.0.1:{simulator_port}/")
+        lines.append("  A call from here   helpline call --to +661800000102 --press 2 "
+                     "(finds this stack by itself)")
+    if stack.redis is not None:
+        lines.append(f"  Redis (embedded)   {stack.redis.url}")
     lines.append(f"  Demo logins (password {DEMO_PASSWORD!r}):")
     for email, role, name, _skills, _locale in DEMO_STAFF:
         lines.append(f"    {role:<10} {email:<32} {name}")

@@ -18,15 +18,20 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from rq import Queue, SimpleWorker, Worker
 
 from helpline import queues
 from helpline.backoff import Backoff
+from helpline.observability.job_metrics import record_job_failure
+from helpline.observability.logs import configure_logging
 from helpline.settings import SettingsError, load_settings
 
-# Code that must run once per worker process before it takes jobs, keyed by the queue
-# that needs it: loaded before rq forks, so work horses share it instead of reloading.
+# Code a queue's jobs need loaded, keyed by that queue: run before a forking worker
+# that serves the queue alone takes jobs, so its work horses share one copy instead
+# of reloading it per job. Anywhere else it loads on the first job that needs it
+# (`run_preloads`).
 WORKER_PRELOADS: dict[str, list[str]] = {
     queues.TRANSCRIPTION: ["transcription.registry:preload_for_worker"],
 }
@@ -52,10 +57,8 @@ def run_worker(burst: bool = False, queue_names: Sequence[str] = queues.ALL,
     if unknown:
         raise UnknownQueue(f"unknown queue(s) {', '.join(sorted(unknown))}; "
                            f"the queues are {', '.join(queues.ALL)}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
-    # twilio-python logs whole requests and responses at INFO.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-    run_preloads(queue_names)
+    configure_logging("worker", settings)
+    run_preloads(queue_names, simple=simple)
     worker_class = SimpleWorker if simple else Worker
     # Keep the configured priority order whatever order the operator typed.
     ordered = [name for name in queues.ALL if name in queue_names]
@@ -66,8 +69,7 @@ def run_worker(burst: bool = False, queue_names: Sequence[str] = queues.ALL,
             connection = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,
                                               health_check_interval=30)
             connection.ping()
-            worker = worker_class([Queue(name, connection=connection) for name in ordered],
-                                  connection=connection)
+            worker = build_worker(worker_class, ordered, connection)
             started = time.monotonic()
             worker.work(burst=burst, with_scheduler=False)
             if burst or _asked_to_stop(worker):
@@ -83,15 +85,37 @@ def run_worker(burst: bool = False, queue_names: Sequence[str] = queues.ALL,
         time.sleep(backoff.next())
 
 
+def build_worker(worker_class: type[Worker] | type[SimpleWorker],
+                 queue_names: Sequence[str], connection: Any) -> Worker | SimpleWorker:
+    """An rq worker on `queue_names` that counts its failed and retried job runs
+    (`helpline_rq_job_failures_total`, `..._retries_total` at /metrics)."""
+    worker = worker_class([Queue(name, connection=connection) for name in queue_names],
+                          connection=connection)
+    worker.push_exc_handler(record_job_failure)
+    return worker
+
+
 def _asked_to_stop(worker: Worker | SimpleWorker) -> bool:
     """rq left its loop because of SIGTERM/SIGINT (it records when), not an error."""
     return bool(worker._stop_requested or getattr(worker, "_shutdown_requested_date", None))
 
 
-def run_preloads(queue_names: Sequence[str] = queues.ALL) -> None:
-    """Runs the preloads the given queues need, in this (parent) process."""
+def run_preloads(queue_names: Sequence[str] = queues.ALL, *, simple: bool = False) -> None:
+    """Runs the preloads of the given queues, in this (parent) process — only when it
+    pays: in a forking worker that serves nothing but the queue. A simple worker
+    loads on its first job and keeps it; a worker that also serves other queues must
+    not keep them waiting (the speech model has taken 69 s to load on a busy machine,
+    during which no recording was downloaded)."""
     for name in queue_names:
-        for path in WORKER_PRELOADS.get(name, []):
+        paths = WORKER_PRELOADS.get(name, [])
+        if not paths or simple:
+            continue
+        if len(queue_names) > 1:
+            log.warning("the %s queue shares this forking worker with others: each of its "
+                        "jobs loads what it needs itself; run a dedicated worker "
+                        "(`helpline worker --queues %s`) to load it once", name, name)
+            continue
+        for path in paths:
             module_name, _, func_name = path.partition(":")
             func = getattr(importlib.import_module(module_name), func_name)
             func()

@@ -1,7 +1,9 @@
 """`helpline call`: place one simulated call and print what happened as JSON.
 
-With TWILIO_API_BASE pointing at a running stand-in (`helpline run` sets it) the
-call is placed there, so the app's REST redirects reach the live call. Otherwise
+With TWILIO_API_BASE pointing at a running stand-in (`helpline run` sets it for its
+children), or else the stand-in of the `helpline run` of this instance folder
+(`helpline.local_stack`: another terminal of the same clone needs nothing exported),
+the call is placed there, so the app's REST redirects reach the live call. Otherwise
 the call runs in this process against `--app-url` on a simulated clock, with a
 temporary REST emulator serving its recordings.
 """
@@ -18,8 +20,9 @@ from urllib.parse import urlsplit
 import click
 import requests
 
+from helpline import local_stack
 from helpline.clock import SimulatedClock, SystemClock
-from helpline.settings import load_settings
+from helpline.settings import Settings, load_settings
 from simulator.call import CallScript
 from simulator.demo_callers import demo_caller, demo_callers
 from simulator.engine import NumberRoute, VoiceEngine
@@ -40,6 +43,13 @@ def running_stand_in(api_base: str | None) -> str | None:
     except requests.RequestException:
         return None
     return api_base.rstrip("/") if response.ok else None
+
+
+def _stand_in_base(settings: Settings) -> str | None:
+    if settings.twilio_api_base is not None:
+        return settings.twilio_api_base
+    running = local_stack.read(settings.instance_dir)
+    return running.stand_in_url if running is not None else None
 
 
 def call_through_server(base: str, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -137,7 +147,7 @@ def call(to: str, from_: str | None, press: tuple[str, ...], say: str | None, vo
     settings = load_settings()
     script = CallScript(press=list(press), say_text=say, say_voice=voice, say_file=say_file,
                         record_end=record_end, hangup_after=hangup_after)
-    server = running_stand_in(settings.twilio_api_base) if app_url is None else None
+    server = running_stand_in(_stand_in_base(settings)) if app_url is None else None
     if server is not None:
         payload = {"to": to, "from": from_, "press": list(press), "say": say, "voice": voice,
                    "say_file": str(say_file) if say_file else None, "record_end": record_end,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,14 +75,19 @@ def main(argv: list[str] | None = None) -> int:
                                      description="The local Twilio stand-in.")
     parser.add_argument("--port", type=int, default=5050)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--fd", type=int, default=None,
+                        help="Serve on this inherited listening socket (`helpline run` binds "
+                             "the port itself, so it cannot change hands); --port is ignored.")
     parser.add_argument("--app-url", default="http://127.0.0.1:5000",
                         help="Where the helpline app listens (its /twilio/* webhooks).")
     args = parser.parse_args(argv)
     settings = load_settings()
     config = load_config(settings.config_path)
-    base_url = f"http://{args.host}:{args.port}"
+    port = _listening_port(args.fd) if args.fd is not None else args.port
+    base_url = f"http://{args.host}:{port}"
     engine = build_engine(settings, config, args.app_url, base_url)
-    server = make_server(args.host, args.port, create_server_app(engine, config), threaded=True)
+    server = make_server(args.host, port, create_server_app(engine, config), threaded=True,
+                         fd=args.fd)
 
     def _stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -96,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _listening_port(fd: int) -> int:
+    with socket.socket(fileno=socket.dup(fd)) as inherited:
+        return int(inherited.getsockname()[1])
 
 
 if __name__ == "__main__":
