@@ -21,9 +21,9 @@ from sqlalchemy import select
 from agent_console import audit
 from agent_console.auth import StaffPrincipal, current_staff
 from agent_console.i18n import UI_LOCALES
-from agent_console.login_throttle import LoginThrottle
+from agent_console.login_throttle import LoginThrottle, throttle_key
 from agent_console.models import StaffUser
-from agent_console.staff import verify_password
+from agent_console.staff import check_password
 from agent_console.zawgyi import looks_like_zawgyi, zawgyi_probability
 from helpline.services import services
 
@@ -32,8 +32,10 @@ bp = Blueprint("console", __name__, template_folder="templates", static_folder="
 
 
 def _throttle() -> LoginThrottle | None:
-    client = services().redis
-    return LoginThrottle(client) if client is not None else None
+    svc = services()
+    if svc.redis is None:
+        return None
+    return LoginThrottle(svc.redis, throttle_key(svc.settings.secret_key))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -87,7 +89,10 @@ def login():  # type: ignore[no-untyped-def]
             return response, 429, {"Retry-After": str(wait)}
 
     user = db.scalar(select(StaffUser).where(StaffUser.email == email))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # An unknown email costs the same Argon2 work as a known one: the time taken
+    # must not say which emails have accounts.
+    check = check_password(user.password_hash if user else None, password)
+    if user is None or not user.active or not check.matches:
         if throttle is not None:
             throttle.failed(email, address)
         audit.record(db, actor_id=user.id if user else None, action="login_failed",
@@ -98,6 +103,9 @@ def login():  # type: ignore[no-untyped-def]
 
     if throttle is not None:
         throttle.succeeded(email, address)
+    if check.rehashed is not None:
+        # Hashed with weaker parameters than today's: upgraded while we hold the password.
+        user.password_hash = check.rehashed
     login_user(StaffPrincipal(user))
     audit.record(db, actor_id=user.id, action="login", subject_type="staff", subject_id=user.id)
     db.commit()

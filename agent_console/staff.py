@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,6 +33,36 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _no_account_hash() -> str:
+    """Verified against when an email has no account, so that takes as long as a
+    wrong password for one that has (made on first use: hashing is slow on purpose)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    matches: bool
+    # A hash of the same password with today's parameters, when the stored one was
+    # made with weaker (older) ones; None otherwise.
+    rehashed: str | None = None
+
+
+def check_password(password_hash: str | None, password: str) -> PasswordCheck:
+    """Verify a login; `password_hash` None (no such account) is checked against a
+    dummy hash and never matches."""
+    if password_hash is None:
+        verify_password(_no_account_hash(), password)
+        return PasswordCheck(matches=False)
+    if not verify_password(password_hash, password):
+        return PasswordCheck(matches=False)
+    try:
+        stale = _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        stale = True
+    return PasswordCheck(matches=True, rehashed=_hasher.hash(password) if stale else None)
 
 
 def parse_skills(spec: str, known_languages: Mapping[str, object]) -> dict[str, int]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpline.services import Services, build_services
 from helpline.settings import Settings, load_settings
@@ -34,8 +35,16 @@ def create_app(
         app.config.update(test_config)
     app.extensions["helpline"] = svc
 
-    from helpline import health
+    from helpline import health, security_headers
 
+    if settings.trusted_proxy_hops:
+        # Only then are X-Forwarded-* believed: the client address, scheme and host
+        # the proxy saw become request.remote_addr / scheme / host (and so the URL
+        # Twilio signed). Without a proxy anyone could send those headers.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    security_headers.init_app(app)
     app.register_blueprint(health.bp)
     _wire_features(app)
 

@@ -59,6 +59,10 @@ class Settings:
     twilio_api_key_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    # How many reverse proxies in front of the web process to believe: their
+    # X-Forwarded-For/-Proto/-Host/-Port/-Prefix give the client's address (login
+    # throttle) and the public URL (Twilio signatures). 0: no proxy trusted.
+    trusted_proxy_hops: int = 0
 
     @property
     def uses_local_twilio(self) -> bool:
@@ -149,7 +153,16 @@ def load_settings(
         twilio_api_key_secret=env.get("TWILIO_API_KEY_SECRET") or None,
         twilio_twiml_app_sid=_optional_sid(env, "TWILIO_TWIML_APP_SID", "AP"),
         timezone=_parse_timezone(env.get("HELPLINE_TIMEZONE") or DEFAULT_TIMEZONE),
+        trusted_proxy_hops=_parse_proxy_hops(env.get("TRUSTED_PROXY_HOPS") or "0"),
     )
+
+
+def _parse_proxy_hops(raw: str) -> int:
+    if not raw.isdigit() or int(raw) > 5:
+        raise SettingsError("TRUSTED_PROXY_HOPS", f"{raw!r} is not a number of proxies 0-5",
+                            "set how many reverse proxies stand in front of the web process "
+                            "(1 for one nginx), or 0 when clients reach it directly")
+    return int(raw)
 
 
 def _parse_timezone(name: str) -> str:

@@ -2,7 +2,9 @@
 
 Twilio signs the URL it was configured with. Behind a proxy or tunnel the URL
 Flask sees differs (http vs https, internal host), so the URL is rebuilt from
-`PUBLIC_BASE_URL` when set, else from `X-Forwarded-Proto`/`X-Forwarded-Host`.
+`PUBLIC_BASE_URL` when set, else from the request's scheme and host — which are
+the proxy's `X-Forwarded-Proto`/`-Host` only when `TRUSTED_PROXY_HOPS` says a
+proxy is there (`ProxyFix` in `helpline.app`); a client's own headers are ignored.
 
 The signature must cover exactly what the views read, one value per name. Twilio's
 voice, status and recording webhooks send each parameter once (no repeated names
@@ -30,9 +32,8 @@ def public_base(req: Request, public_base_url: str | None) -> str:
     every URL handed to Twilio and of the URL it signs."""
     if public_base_url:
         return public_base_url.rstrip("/")
-    scheme = req.headers.get("X-Forwarded-Proto", req.scheme).split(",")[0].strip()
-    netloc = req.headers.get("X-Forwarded-Host", req.host).split(",")[0].strip()
-    return f"{scheme}://{netloc}"
+    # script_root: a path prefix the trusted proxy announced (X-Forwarded-Prefix).
+    return f"{req.scheme}://{req.host}{req.script_root}"
 
 
 def public_url(req: Request, public_base_url: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agent_console.login_throttle import MAX_FAILURES
+from agent_console.login_throttle import PAIR_MAX_FAILURES
 from agent_console.models import AuditEntry, Ticket
 from tests.agent_console.conftest import ConsoleClient
 
@@ -49,7 +49,7 @@ def test_wrong_password_is_refused_and_audited(csrf_app, staff):
 
 def test_login_is_rate_limited_after_repeated_failures(csrf_app, staff):
     client = ConsoleClient(csrf_app)
-    for _ in range(MAX_FAILURES):
+    for _ in range(PAIR_MAX_FAILURES):
         assert client.login("sokha@example.org", "guess").status_code == 401
     response = client.login("sokha@example.org")  # even the right password now waits
     assert response.status_code == 429
