@@ -1,19 +1,18 @@
 """The supervisor's wallboard: tiles per language, agents table, calls-per-hour chart.
 
-Live updates are Server-Sent Events. Each open wallboard holds one streaming
-response (a thread under gunicorn's gthread workers) subscribed to the routing
-engine's Redis pub/sub channels; on an event it re-reads the figures and sends
-them, and sends a comment every `HEARTBEAT_SECONDS` so proxies keep the line open.
+Live by polling: the page fetches `/wallboard/live.json` every `POLL_SECONDS` (the
+whole picture each time, so a missed poll is healed by the next). A poll is a short
+request: no open wallboard holds one of the web process's threads, which Twilio's
+webhooks need (a Server-Sent Events stream held one for as long as it was watched,
+and 16 watching supervisors would have stopped every call). The price is up to
+`POLL_SECONDS` of delay, against a push's fraction of a second.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import gettext as _
 
 from agent_console import presence, routing_link
@@ -25,11 +24,9 @@ from helpline.services import Services, services
 bp = Blueprint("wallboard", __name__)
 
 SUPERVISORS = ("supervisor", "admin")
-HEARTBEAT_SECONDS = 15.0
-# A burst of events (a queue filling after a raid) becomes one update.
-COALESCE_SECONDS = 0.25
-# Where the routing engine publishes queue and agent events.
-DEFAULT_LIVE_CHANNEL_PATTERNS = ("routing:*", "helpline:live*")
+# How often an open wallboard asks for the picture. One poll costs one short request
+# (a few database and Redis reads, measured in the README's Observability section).
+POLL_SECONDS = 2.0
 
 
 def _timezone() -> str:
@@ -57,6 +54,8 @@ def wallboard():  # type: ignore[no-untyped-def]
     svc = services()
     return render_template("console/wallboard.html",
                            live=current_snapshot(svc, _timezone()),
+                           poll_ms=int(1000 * float(current_app.config.get(
+                               "CONSOLE_WALLBOARD_POLL_SECONDS", POLL_SECONDS))),
                            languages=svc.config.languages,
                            state_labels={state: _(label)
                                          for state, label in presence.STATE_LABELS.items()},
@@ -67,46 +66,6 @@ def wallboard():  # type: ignore[no-untyped-def]
 @bp.get("/wallboard/live.json")
 @roles_required(*SUPERVISORS)
 def live_json():  # type: ignore[no-untyped-def]
-    return jsonify(current_snapshot(services(), _timezone()))
-
-
-@bp.get("/wallboard/stream")
-@roles_required(*SUPERVISORS)
-def stream():  # type: ignore[no-untyped-def]
-    svc = services()
-    timezone = _timezone()
-    patterns = current_app.config.get("CONSOLE_LIVE_CHANNEL_PATTERNS",
-                                      DEFAULT_LIVE_CHANNEL_PATTERNS)
-    heartbeat = float(current_app.config.get("CONSOLE_SSE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
-    return Response(_events(svc, timezone, tuple(patterns), heartbeat),
-                    mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-def _sse(event: str, data: object) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
-def _events(svc: Services, timezone: str, patterns: tuple[str, ...],
-            heartbeat: float) -> Iterator[str]:
-    yield "retry: 3000\n\n"  # the browser reconnects after 3 s if the line drops
-    yield _sse("live", current_snapshot(svc, timezone))
-    if svc.redis is None:
-        return
-    pubsub = svc.redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-    pubsub.psubscribe(*patterns)
-    last_sent = time.monotonic()
-    try:
-        while True:
-            message = pubsub.get_message(timeout=1.0)
-            if message is not None:
-                deadline = time.monotonic() + COALESCE_SECONDS
-                while time.monotonic() < deadline:
-                    pubsub.get_message(timeout=max(deadline - time.monotonic(), 0.01))
-                yield _sse("live", current_snapshot(svc, timezone))
-                last_sent = time.monotonic()
-            elif time.monotonic() - last_sent >= heartbeat:
-                yield ": heartbeat\n\n"
-                last_sent = time.monotonic()
-    finally:
-        pubsub.close()
+    response = jsonify(current_snapshot(services(), _timezone()))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,5 +1,8 @@
-/* The live wallboard: one EventSource on /wallboard/stream; every "live" event
-   carries the whole picture, so a missed event is healed by the next one. */
+/* The live wallboard: it fetches /wallboard/live.json every few seconds (data-poll-ms);
+   every answer carries the whole picture, so a missed poll is healed by the next one.
+   A poll, not a stream: an open wallboard holds none of the threads Twilio's webhooks
+   need. The next poll starts only when the last has ended, so a slow server is never
+   asked twice at once. */
 (function () {
   "use strict";
   const root = document.getElementById("wallboard");
@@ -92,19 +95,41 @@
     root.dispatchEvent(new CustomEvent("helpline:live", { detail: live }));
   }
 
-  function connect() {
-    const source = new EventSource(root.dataset.stream);
-    source.addEventListener("open", () => {
-      status.className = "live-status connected"; status.textContent = labels.connected;
-    });
-    source.addEventListener("live", (event) => render(JSON.parse(event.data)));
-    source.addEventListener("error", () => {
-      status.className = "live-status disconnected"; status.textContent = labels.disconnected;
-    });
+  const pollMs = Number(root.dataset.pollMs) || 2000;
+  let timer = null;
+
+  function showStatus(ok) {
+    status.className = "live-status " + (ok ? "connected" : "disconnected");
+    status.textContent = ok ? labels.connected : labels.disconnected;
   }
+
+  async function poll() {
+    timer = null;
+    try {
+      const response = await fetch(root.dataset.live, {
+        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      });
+      if (response.status === 401) { window.location.reload(); return; }  // signed out
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      render(await response.json());
+      showStatus(true);
+    } catch (_error) {
+      showStatus(false);
+    }
+    schedule(pollMs);
+  }
+
+  function schedule(ms) {
+    if (timer === null) timer = window.setTimeout(poll, ms);
+  }
+
+  // A wallboard in a background tab asks at once when it is looked at again.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && timer !== null) { window.clearTimeout(timer); timer = null; poll(); }
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     render(JSON.parse(document.getElementById("initial-live").innerHTML));
-    connect();
+    poll();
   });
 })();

@@ -140,7 +140,7 @@ def live_app(settings, redis_client, tmp_path):
     """The real app (CSRF on, not in testing mode) for the browser."""
     application = create_app(settings, test_config={
         "PROMPT_AUDIO_DIR": str(tmp_path / "prompt-audio"),
-        "CONSOLE_SSE_HEARTBEAT_SECONDS": 2})
+        "CONSOLE_WALLBOARD_POLL_SECONDS": 0.5})
     yield application
     application.extensions["helpline"].db.dispose()
 
@@ -164,7 +164,7 @@ def console_stand_in(tmp_path: Path, database_url: str, redis_url: str, redis_cl
                     app_server=app_server, rest_server=rest_server)
     rest_server.app.register_blueprint(
         make_control_blueprint(stand.engine, numbers_json(stand.services.config)))
-    stand.app.config["CONSOLE_SSE_HEARTBEAT_SECONDS"] = 2
+    stand.app.config["CONSOLE_WALLBOARD_POLL_SECONDS"] = 0.5
     # Prompts and hold time pass at a tenth of real time: fast, yet the agent in the
     # browser has real seconds to click.
     stand.pace = 0.1

@@ -1,33 +1,12 @@
-"""The wallboard's figures and its live stream (Server-Sent Events fed by Redis pub/sub)."""
+"""The wallboard's figures, and how the page keeps them live (polling live.json)."""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from helpline.db import utcnow
 from tests.agent_console.records import add_call
-
-
-def read_events(response, count: int, timeout: float = 10.0) -> list[tuple[str, dict]]:
-    """Reads `count` SSE events from a streaming test response."""
-    events: list[tuple[str, dict]] = []
-    buffer = ""
-    deadline = time.monotonic() + timeout
-    for chunk in response.response:
-        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buffer:
-            block, buffer = buffer.split("\n\n", 1)
-            lines = dict(line.split(": ", 1) for line in block.splitlines()
-                         if ": " in line and not line.startswith(":"))
-            if "event" in lines:
-                events.append((lines["event"], json.loads(lines["data"])))
-        if len(events) >= count or time.monotonic() > deadline:
-            break
-    return events
 
 
 def tile(live: dict, language: str) -> dict:
@@ -70,41 +49,30 @@ def test_live_figures_come_from_the_routing_engine_and_the_database(csrf_app, as
 
 def test_wallboard_page_renders_for_supervisors(as_role):
     page = as_role("supervisor").get("/wallboard").get_data(as_text=True)
-    assert 'id="tiles"' in page and "chart.umd.min.js" in page and "/wallboard/stream" in page
+    assert 'id="tiles"' in page and "chart.umd.min.js" in page
+    assert 'data-live="/wallboard/live.json"' in page and 'data-poll-ms="2000"' in page
 
 
-def test_stream_sends_a_snapshot_then_an_update_on_each_routing_event(csrf_app, as_role,
-                                                                     redis_client):
+def test_each_poll_reads_the_routing_engine_afresh(as_role, csrf_app, redis_client):
     services = csrf_app.extensions["helpline"]
-    response = as_role("supervisor").get("/wallboard/stream", buffered=False)
-    assert response.mimetype == "text/event-stream"
-    first = read_events(response, 1)
-    assert first[0][0] == "live" and tile(first[0][1], "km")["waiting"] == 0
-
-    def caller_joins() -> None:
-        time.sleep(0.5)  # the stream is subscribed by now
-        routing(services).engine.join("CAsse", "km")  # the engine publishes on helpline:live
-
-    threading.Thread(target=caller_joins).start()
-    update = read_events(response, 1)
-    response.close()
-    assert update[0][0] == "live" and tile(update[0][1], "km")["waiting"] == 1
+    supervisor = as_role("supervisor")
+    first = supervisor.get("/wallboard/live.json")
+    assert first.headers["Cache-Control"] == "no-store"  # no proxy or browser keeps a copy
+    assert tile(first.get_json(), "km")["waiting"] == 0
+    routing(services).engine.join("CApoll", "km")
+    assert tile(supervisor.get("/wallboard/live.json").get_json(), "km")["waiting"] == 1
 
 
-def test_stream_sends_heartbeats_when_nothing_happens(csrf_app, staff, redis_client):
-    csrf_app.config["CONSOLE_SSE_HEARTBEAT_SECONDS"] = 0.5
-    from tests.agent_console.conftest import ConsoleClient
-    client = ConsoleClient(csrf_app, staff["supervisor"])
-    response = client.get("/wallboard/stream", buffered=False)
-    seen = ""
-    for chunk in response.response:
-        seen += chunk.decode() if isinstance(chunk, bytes) else chunk
-        if ": heartbeat" in seen:
-            break
-    response.close()
-    assert seen.startswith("retry: 3000")
-    assert ": heartbeat\n\n" in seen
+def test_the_stream_is_gone(as_role):
+    """No route holds a thread for as long as a wallboard is open."""
+    assert as_role("supervisor").get("/wallboard/stream").status_code == 404
 
 
-def test_agents_cannot_open_the_stream(as_role):
-    assert as_role("km_agent").get("/wallboard/stream").status_code == 403
+def test_agents_cannot_read_the_live_picture(as_role):
+    assert as_role("km_agent").get("/wallboard/live.json").status_code == 403
+
+
+def test_a_signed_out_poll_is_told_401_so_the_page_reloads_to_the_login(csrf_app):
+    response = csrf_app.test_client().get("/wallboard/live.json",
+                                          headers={"Accept": "application/json"})
+    assert response.status_code == 401
