@@ -1,30 +1,112 @@
 """The helpline's configuration: languages, numbers, menus, queue thresholds.
 
-Parsed from YAML into frozen dataclasses. Validation collects every problem with
-the exact place it sits (``numbers[2].menu[1]: unknown language 'xx'``) so an
-admin can fix a file in one pass. Pure: no Flask, no database.
+Parsed from YAML into frozen dataclasses, through a strict schema (pydantic): an
+unknown key, a wrong type or a value out of range is an error, never a silent default
+(a misspelt `retension:` would otherwise keep audio for the default 90 days). Each
+problem is one line naming its exact place (``numbers[2] (+66...).menu[1]: unknown
+language 'xx'``), and every problem is reported at once so an admin can fix a file in
+one pass. Pure: no Flask, no database.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
 import phonenumbers
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-MAIN_MENU_ACTIONS = ("agent", "voicemail", "callback", "information", "repeat")
+from helpline.config_problems import Loc, dotted_place, one_line_problems
+
+MainMenuAction = Literal["agent", "voicemail", "callback", "information", "repeat"]
+MAIN_MENU_ACTIONS: tuple[str, ...] = get_args(MainMenuAction)
+TranscriptionEngine = Literal["vosk", "whisper", "human"]
+TRANSCRIPTION_ENGINES: tuple[str, ...] = get_args(TranscriptionEngine)
 VALID_KEYS = set("0123456789*#")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+KEYPAD_LANGUAGES = 9
 
 
 class ConfigError(Exception):
-    def __init__(self, problems: Sequence[str]) -> None:
+    """The configuration cannot be used. `problems` are one line each; `str()` prefixes
+    each with the file they are in, as start-up prints them."""
+
+    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        self.source = source
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.source}: {p}" if self.source else p for p in self.problems]
+
+
+# The kinds of value the file holds. Strict: YAML's `true`/`false` are booleans but the
+# text "no" is not one, and "10" is not a number.
+Text = Annotated[str, Field(strict=True, min_length=1)]
+Seconds = Annotated[int, Field(strict=True, ge=1)]   # a period or a timeout
+Delay = Annotated[int, Field(strict=True, ge=0)]     # 0 means at once
+Count = Annotated[int, Field(strict=True, ge=1)]
+Days = Annotated[int, Field(strict=True, ge=1)]
+Proficiency = Annotated[int, Field(strict=True, ge=1, le=5)]   # agents' skills are 1-5
+Positive = Annotated[float, Field(strict=True, gt=0)]
+NonNegative = Annotated[float, Field(strict=True, ge=0)]
+Probability = Annotated[float, Field(strict=True, ge=0, le=1)]
+
+
+def _phone_key(key: object) -> object:
+    # YAML reads an unquoted 1 as a number; it still names the phone's 1 key.
+    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= 9:
+        key = str(key)
+    if not isinstance(key, str) or key not in VALID_KEYS:
+        raise ValueError(f"{key!r} is not a phone key (0-9, * or #)")
+    return key
+
+
+PhoneKey = Annotated[str, BeforeValidator(_phone_key)]
+
+
+def _language_code(code: str) -> str:
+    if not LANGUAGE_CODE.match(code):
+        raise ValueError(f"{code!r} is not a language code like my, shn or id")
+    return code
+
+
+LanguageCode = Annotated[str, Field(strict=True), AfterValidator(_language_code)]
+
+
+def _configured(info: ValidationInfo) -> Mapping[str, object] | None:
+    """The configured languages (code → parent), given as context by `parse_config` so
+    every reference is checked in the same pass as the types; None when `languages`
+    itself is broken (that one problem is reported, not every reference to it)."""
+    context = info.context if isinstance(info.context, Mapping) else {}
+    languages = context.get("languages")
+    return languages if isinstance(languages, Mapping) else None
+
+
+def _known_language(code: str, info: ValidationInfo) -> str:
+    languages = _configured(info)
+    if languages is not None and code not in languages:
+        raise ValueError(f"unknown language {code!r}")
+    return code
+
+
+KnownLanguage = Annotated[str, Field(strict=True), AfterValidator(_known_language)]
 
 
 @dataclass(frozen=True)
@@ -36,6 +118,10 @@ class Language:
     espeak_voice: str | None = None
     twilio_say_language: str | None = None
     fallback: str | None = None
+    # The Twilio <Say> voice that speaks this language better than espeak-ng (real
+    # Twilio accounts only), and the order prompt sources are tried in (prompts.resolver).
+    twilio_voice: str | None = None
+    prompt_order: tuple[str, ...] | None = None
 
     @property
     def is_dialect(self) -> bool:
@@ -61,24 +147,33 @@ class Number:
         return self.default_language or self.languages[0]
 
 
+# The sections below are validated as they are: the schema reads each field's type,
+# range and default from here, and rejects keys that are not fields.
+_SECTION = ConfigDict(extra="forbid")
+
+
 @dataclass(frozen=True)
 class QueueThresholds:
-    max_wait_seconds: int = 600
-    announce_interval_seconds: int = 45
-    wrap_up_seconds: int = 60
-    reservation_timeout_seconds: int = 15
+    __pydantic_config__ = _SECTION
+
+    max_wait_seconds: Seconds = 600
+    announce_interval_seconds: Seconds = 45
+    wrap_up_seconds: Delay = 60
+    reservation_timeout_seconds: Seconds = 15
     # A callback that does not reach the caller returns to its place in line, offered
     # again after this long; after this many attempts it stops, with a note on its ticket.
-    callback_retry_after_seconds: int = 300
-    callback_max_attempts: int = 3
+    callback_retry_after_seconds: Seconds = 300
+    callback_max_attempts: Count = 3
 
 
 @dataclass(frozen=True)
 class RoutingRules:
-    proficiency_threshold: int = 3
-    widen_proficiency_after_seconds: int = 60
-    widened_proficiency_threshold: int = 1
-    widen_dialect_after_seconds: int = 120
+    __pydantic_config__ = _SECTION
+
+    proficiency_threshold: Proficiency = 3
+    widen_proficiency_after_seconds: Delay = 60
+    widened_proficiency_threshold: Proficiency = 1
+    widen_dialect_after_seconds: Delay = 120
 
 
 @dataclass(frozen=True)
@@ -89,29 +184,73 @@ class MenuOption:
 
 @dataclass(frozen=True)
 class Voicemail:
-    max_length_seconds: int = 180
-    finish_on_key: str = "#"
-    min_length_seconds: float = 1.0
+    __pydantic_config__ = _SECTION
+
+    max_length_seconds: Seconds = 180
+    finish_on_key: PhoneKey = "#"
+    min_length_seconds: NonNegative = 1.0
 
 
 @dataclass(frozen=True)
 class Retention:
-    audio_days: int = 90
-    transcript_days: int = 365
+    __pydantic_config__ = _SECTION
+
+    audio_days: Days = 90
+    transcript_days: Days = 365
 
 
 @dataclass(frozen=True)
 class Reliability:
     """How quickly the helpline notices and repairs work that fell through a fault."""
 
+    __pydantic_config__ = _SECTION
+
     # Re-enqueue every recording whose next step has no live job this often.
-    intake_sweep_seconds: int = 30
+    intake_sweep_seconds: Seconds = 30
     # A running job renews its lease; a started job whose lease lapsed was abandoned.
-    job_lease_seconds: int = 15
+    job_lease_seconds: Seconds = 15
     # Ask Twilio for recordings whose status callback never reached us this often.
-    recovery_sweep_seconds: int = 60
+    recovery_sweep_seconds: Seconds = 60
     # Machine transcription is tried this many times before people take over.
-    max_transcription_attempts: int = 3
+    max_transcription_attempts: Count = 3
+
+
+@dataclass(frozen=True)
+class WhisperLimits:
+    """How far a Whisper draft may go before it is rejected and people transcribe."""
+
+    __pydantic_config__ = _SECTION
+
+    # CPU seconds (all threads) per second of audio; past it decoding stops and the
+    # draft is rejected. Measured 0.15-0.35 on speech; repetition loops cost far more.
+    cpu_seconds_per_audio_second: Positive = 1.0
+    # Every clip pays for a whole 30 s encoder window, so a short one gets at least this.
+    min_cpu_seconds: NonNegative = 3.0
+    # Tokens one 30 s window may produce, per second of audio in it (speech is 3-6).
+    max_tokens_per_audio_second: Positive = 8.0
+    # gzip ratio of the text above which it is a repetition loop (Whisper's own 2.4).
+    compression_ratio_threshold: Positive = 2.4
+    # A segment is silence when its no-speech probability is above this and its mean
+    # token log-probability below -1 (Whisper's own rule and values).
+    no_speech_threshold: Probability = 0.6
+
+
+@dataclass(frozen=True)
+class TranscriptionEngines:
+    """Which engine makes the machine transcript of each language.
+
+    A language not listed uses Vosk where a Vosk model is installed or named in
+    VOSK_MODELS, and people otherwise. Codes need no line of their own: Korean has no
+    line in the demo but is transcribed with its Vosk model by `helpline transcribe`.
+    """
+
+    __pydantic_config__ = _SECTION
+
+    engines: Mapping[LanguageCode, TranscriptionEngine] = field(default_factory=dict)
+    whisper: WhisperLimits = field(default_factory=WhisperLimits)
+
+    def engine_for(self, language: str) -> str | None:
+        return self.engines.get(language)
 
 
 @dataclass(frozen=True)
@@ -124,6 +263,7 @@ class HelplineConfig:
     voicemail: Voicemail = field(default_factory=Voicemail)
     retention: Retention = field(default_factory=Retention)
     reliability: Reliability = field(default_factory=Reliability)
+    transcription: TranscriptionEngines = field(default_factory=TranscriptionEngines)
     default_number: str | None = None
 
     def number(self, e164: str) -> Number | None:
@@ -140,7 +280,9 @@ class HelplineConfig:
             "languages": [
                 {"code": lang.code, "name": lang.name, "native_name": lang.native_name,
                  "parent": lang.parent, "espeak_voice": lang.espeak_voice,
-                 "twilio_say_language": lang.twilio_say_language}
+                 "twilio_say_language": lang.twilio_say_language,
+                 "twilio_voice": lang.twilio_voice,
+                 "prompt_order": list(lang.prompt_order) if lang.prompt_order else None}
                 for lang in self.languages.values()
             ],
             "numbers": [
@@ -152,145 +294,246 @@ class HelplineConfig:
         }
 
 
+# ---------------------------------------------------------------- the file's schema
+# Entries whose shape in the file differs from the objects above (a language's code is
+# its key; a number's menu is a list). Sections are the dataclasses themselves.
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LanguageEntry(_Entry):
+    name: Text
+    native_name: Text
+    parent: Annotated[str, Field(strict=True)] | None = None
+    espeak_voice: Text | None = None
+    twilio_say_language: Text | None = None
+    fallback: KnownLanguage | None = None
+    twilio_voice: Text | None = None
+    prompt_order: list[Text] | None = None
+
+    @field_validator("parent")
+    @classmethod
+    def _parent_is_a_language(cls, parent: str | None, info: ValidationInfo) -> str | None:
+        languages = _configured(info)
+        if parent is None or languages is None:
+            return parent
+        if parent not in languages:
+            raise ValueError(f"dialect's parent {parent!r} is not a configured language")
+        if languages[parent] is not None:
+            raise ValueError(f"{parent!r} is itself a dialect")
+        return parent
+
+    @field_validator("twilio_voice")
+    @classmethod
+    def _voice_speaks_the_language(cls, voice: str | None,
+                                   info: ValidationInfo) -> str | None:
+        # Imported here: feature packages build on this module, not it on them.
+        from prompts.twilio_say import voice_problem
+
+        problem = voice and voice_problem(voice, info.data.get("twilio_say_language"))
+        if problem:
+            raise ValueError(problem)
+        return voice
+
+    @field_validator("prompt_order")
+    @classmethod
+    def _known_sources_once_each(cls, order: list[str] | None) -> list[str] | None:
+        from prompts.sources import SOURCES
+
+        if order is None:
+            return None
+        unknown = [source for source in order if source not in SOURCES]
+        if unknown:
+            raise ValueError(f"unknown source(s) {', '.join(unknown)} "
+                             f"(known: {', '.join(SOURCES)})")
+        if not order or len(set(order)) != len(order):
+            raise ValueError(f"expected a list of distinct sources from {', '.join(SOURCES)}")
+        return order
+
+
+def _e164(number: object) -> object:
+    if isinstance(number, int) and not isinstance(number, bool):
+        raise ValueError(f"write the number in quotes (\"+{number}\"): unquoted, YAML "
+                         "reads it as a plain number")
+    if isinstance(number, str) and not _is_e164(number):
+        raise ValueError(f"{number!r} is not in E.164 form (+ and country code)")
+    return number
+
+
+def _country(code: str) -> str:
+    if not COUNTRY_CODE.match(code):
+        raise ValueError("expected a two-letter country code like TH")
+    return code
+
+
+class NumberEntry(_Entry):
+    number: Annotated[str, BeforeValidator(_e164), Field(strict=True)]
+    name: Text | None = None
+    country: Annotated[str, Field(strict=True), AfterValidator(_country)]
+    language: KnownLanguage | None = None
+    menu: list[KnownLanguage] = []
+    default_language: Annotated[str, Field(strict=True)] | None = None
+    staff_line: Annotated[bool, Field(strict=True)] = False
+
+    @field_validator("menu")
+    @classmethod
+    def _fits_a_keypad(cls, menu: list[str]) -> list[str]:
+        if len(menu) > KEYPAD_LANGUAGES:
+            raise ValueError(f"at most {KEYPAD_LANGUAGES} languages fit on a keypad")
+        if len(set(menu)) != len(menu):
+            raise ValueError("lists a language twice")
+        return menu
+
+    @field_validator("default_language")
+    @classmethod
+    def _offered_here(cls, default: str | None, info: ValidationInfo) -> str | None:
+        if "menu" not in info.data or "language" not in info.data:
+            return default   # already reported
+        offered = info.data["menu"] or [info.data["language"]]
+        if default is not None and default not in offered:
+            raise ValueError(f"{default!r} is not offered on this line")
+        return default
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> NumberEntry:
+        if self.language and self.menu:
+            raise ValueError("has both language and menu; keep one")
+        if not self.language and not self.menu:
+            raise ValueError("has neither language nor menu")
+        return self
+
+
+class MenuOptionEntry(_Entry):
+    key: PhoneKey
+    action: MainMenuAction
+
+
+_DEFAULT_MAIN_MENU = [
+    MenuOptionEntry(key="1", action="agent"),
+    MenuOptionEntry(key="2", action="voicemail"),
+    MenuOptionEntry(key="3", action="callback"),
+    MenuOptionEntry(key="4", action="information"),
+    MenuOptionEntry(key="*", action="repeat"),
+]
+
+
+class ConfigFile(_Entry):
+    """The YAML file, top level."""
+
+    languages: Annotated[dict[LanguageCode, LanguageEntry], Field(min_length=1)]
+    numbers: Annotated[list[NumberEntry], Field(min_length=1)]
+    default_number: Annotated[str, Field(strict=True)] | None = None
+    main_menu: list[MenuOptionEntry] = Field(default_factory=lambda: list(_DEFAULT_MAIN_MENU))
+    queue: QueueThresholds = QueueThresholds()
+    routing: RoutingRules = RoutingRules()
+    voicemail: Voicemail = Voicemail()
+    retention: Retention = Retention()
+    reliability: Reliability = Reliability()
+    transcription: TranscriptionEngines = TranscriptionEngines()
+
+    @field_validator("queue", "routing", "voicemail", "retention", "reliability",
+                     "transcription", mode="before")
+    @classmethod
+    def _empty_section_means_defaults(cls, section: object) -> object:
+        # `retention:` with every line under it commented out reads as null.
+        return {} if section is None else section
+
+
 def load_config(path: Path) -> HelplineConfig:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError([f"{path}: not valid YAML{where}"]) from exc
+        raise ConfigError([f"not valid YAML{where}"], source=str(path)) from exc
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from exc
-    return parse_config(raw)
+        raise ConfigError([f"cannot be read ({exc.strerror})"], source=str(path)) from exc
+    try:
+        return parse_config(raw)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, source=str(path)) from None
 
 
 def parse_config(raw: object) -> HelplineConfig:
-    problems: list[str] = []
     if not isinstance(raw, Mapping):
         raise ConfigError(["top level: expected a mapping with languages and numbers"])
-
-    languages = _parse_languages(raw.get("languages"), problems)
-    numbers = _parse_numbers(raw.get("numbers"), languages, problems)
-    main_menu = _parse_main_menu(raw.get("main_menu", _DEFAULT_MAIN_MENU), problems)
-    queue = _parse_section(raw, "queue", QueueThresholds, problems)
-    routing = _parse_section(raw, "routing", RoutingRules, problems)
-    voicemail = _parse_section(raw, "voicemail", Voicemail, problems)
-    retention = _parse_section(raw, "retention", Retention, problems)
-    reliability = _parse_section(raw, "reliability", Reliability, problems)
-    default_number = raw.get("default_number")
-    if default_number is not None and not any(n.number == default_number for n in numbers):
-        problems.append(f"default_number: {default_number!r} is not one of the numbers")
-    if isinstance(voicemail, Voicemail) and voicemail.finish_on_key not in VALID_KEYS:
-        problems.append(f"voicemail.finish_on_key: {voicemail.finish_on_key!r} is not a key")
-
+    try:
+        document = ConfigFile.model_validate(raw, context={"languages": _parents(raw)})
+    except ValidationError as exc:
+        raise ConfigError(one_line_problems(exc, ConfigFile, _place_in(raw))) from None
+    problems = _across_entries(document)
     if problems:
         raise ConfigError(problems)
-    return HelplineConfig(
-        languages=languages, numbers=tuple(numbers), queue=queue, routing=routing,
-        main_menu=tuple(main_menu), voicemail=voicemail, retention=retention,
-        reliability=reliability,
-        default_number=default_number,
-    )
+    return _build(document)
 
 
-_DEFAULT_MAIN_MENU = [
-    {"key": "1", "action": "agent"},
-    {"key": "2", "action": "voicemail"},
-    {"key": "3", "action": "callback"},
-    {"key": "4", "action": "information"},
-    {"key": "*", "action": "repeat"},
-]
+def _parents(raw: Mapping[str, Any]) -> dict[str, object] | None:
+    """Each language's parent as written, so references are checked in the same pass."""
+    languages = raw.get("languages")
+    if not isinstance(languages, Mapping) or not languages:
+        return None
+    return {str(code): details.get("parent") if isinstance(details, Mapping) else None
+            for code, details in languages.items()}
 
 
-def _parse_languages(raw: object, problems: list[str]) -> dict[str, Language]:
-    if not isinstance(raw, Mapping) or not raw:
-        problems.append("languages: expected a mapping of language code to details")
-        return {}
-    languages: dict[str, Language] = {}
-    for code, details in raw.items():
-        where = f"languages.{code}"
-        if not isinstance(details, Mapping):
-            problems.append(f"{where}: expected name and native_name")
-            continue
-        name, native = details.get("name"), details.get("native_name")
-        if not isinstance(name, str) or not name:
-            problems.append(f"{where}.name: missing")
-        if not isinstance(native, str) or not native:
-            problems.append(f"{where}.native_name: missing")
-        unknown = set(details) - {"name", "native_name", "parent", "espeak_voice",
-                                  "twilio_say_language", "fallback"}
-        if unknown:
-            problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        languages[str(code)] = Language(
-            code=str(code), name=str(name or ""), native_name=str(native or ""),
-            parent=details.get("parent"), espeak_voice=details.get("espeak_voice"),
-            twilio_say_language=details.get("twilio_say_language"),
-            fallback=details.get("fallback"),
-        )
-    for code, lang in languages.items():
-        if lang.parent is not None:
-            parent = languages.get(lang.parent)
-            if parent is None:
-                problems.append(f"languages.{code}.parent: dialect's parent "
-                                f"{lang.parent!r} is not a configured language")
-            elif parent.parent is not None:
-                problems.append(f"languages.{code}.parent: {lang.parent!r} is itself a dialect")
-        if lang.fallback is not None and lang.fallback not in languages:
-            problems.append(f"languages.{code}.fallback: unknown language {lang.fallback!r}")
-    return languages
+def _place_in(raw: Mapping[str, Any]) -> Callable[[Loc], str]:
+    """Places as admins find them: a number's entry names the number it is about."""
+    numbers = raw.get("numbers")
+
+    def place(loc: Loc) -> str:
+        text = dotted_place(loc)
+        if (len(loc) >= 2 and loc[0] == "numbers" and isinstance(loc[1], int)
+                and isinstance(numbers, list) and loc[1] < len(numbers)):
+            entry = numbers[loc[1]]
+            e164 = entry.get("number") if isinstance(entry, Mapping) else None
+            head = f"numbers[{loc[1]}]"
+            text = f"{head} ({e164 or 'no number'}){text[len(head):]}"
+        return text
+
+    return place
 
 
-def _parse_numbers(raw: object, languages: Mapping[str, Language],
-                   problems: list[str]) -> list[Number]:
-    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        problems.append("numbers: expected a list of helpline numbers")
-        return []
-    numbers: list[Number] = []
+def _across_entries(document: ConfigFile) -> list[str]:
+    """Rules between entries, once every entry is valid on its own."""
+    problems: list[str] = []
     seen: dict[str, int] = {}
-    for index, item in enumerate(raw):
-        where = f"numbers[{index}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"{where}: expected a mapping with number and language or menu")
-            continue
-        e164 = str(item.get("number", ""))
-        where = f"{where} ({e164 or 'no number'})"
-        if not e164:
-            problems.append(f"{where}.number: missing")
-        elif not _is_e164(e164):
-            problems.append(f"{where}.number: {e164!r} is not in E.164 form (+ and country code)")
-        elif e164 in seen:
-            problems.append(f"{where}.number: duplicate of numbers[{seen[e164]}]")
-        else:
-            seen[e164] = index
-        language, menu = item.get("language"), item.get("menu") or []
-        if language and menu:
-            problems.append(f"{where}: has both language and menu; keep one")
-        elif not language and not menu:
-            problems.append(f"{where}: has neither language nor menu")
-        if language and language not in languages:
-            problems.append(f"{where}.language: unknown language {language!r}")
-        if not isinstance(menu, Sequence) or isinstance(menu, str):
-            problems.append(f"{where}.menu: expected a list of language codes")
-            menu = []
-        if len(menu) > 9:
-            problems.append(f"{where}.menu: at most 9 languages fit on a keypad")
-        for position, code in enumerate(menu):
-            if code not in languages:
-                problems.append(f"{where}.menu[{position}]: unknown language {code!r}")
-        if len(set(menu)) != len(menu):
-            problems.append(f"{where}.menu: lists a language twice")
-        default = item.get("default_language")
-        if default is not None and default not in (menu or [language]):
-            problems.append(f"{where}.default_language: {default!r} is not offered on this line")
-        country = str(item.get("country", ""))
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            problems.append(f"{where}.country: expected a two-letter country code like TH")
-        numbers.append(Number(
-            number=e164, name=str(item.get("name") or e164), country=country,
-            language=language, menu=tuple(menu), default_language=default,
-            staff_line=bool(item.get("staff_line", False)),
-        ))
-    return numbers
+    for index, entry in enumerate(document.numbers):
+        if entry.number in seen:
+            problems.append(f"numbers[{index}] ({entry.number}).number: duplicate of "
+                            f"numbers[{seen[entry.number]}]")
+        seen.setdefault(entry.number, index)
+    if document.default_number is not None and document.default_number not in seen:
+        problems.append(f"default_number: {document.default_number!r} is not one of the "
+                        "numbers")
+    keys: set[str] = set()
+    for index, option in enumerate(document.main_menu):
+        if option.key in keys:
+            problems.append(f"main_menu[{index}].key: {option.key!r} is used twice")
+        keys.add(option.key)
+    if document.main_menu and not any(o.action == "agent" for o in document.main_menu):
+        problems.append("main_menu: no option reaches an agent")
+    return problems
+
+
+def _build(document: ConfigFile) -> HelplineConfig:
+    return HelplineConfig(
+        languages={code: Language(
+            code=code, name=entry.name, native_name=entry.native_name, parent=entry.parent,
+            espeak_voice=entry.espeak_voice, twilio_say_language=entry.twilio_say_language,
+            fallback=entry.fallback, twilio_voice=entry.twilio_voice,
+            prompt_order=tuple(entry.prompt_order) if entry.prompt_order else None,
+        ) for code, entry in document.languages.items()},
+        numbers=tuple(Number(
+            number=entry.number, name=entry.name or entry.number, country=entry.country,
+            language=entry.language, menu=tuple(entry.menu),
+            default_language=entry.default_language, staff_line=entry.staff_line,
+        ) for entry in document.numbers),
+        main_menu=tuple(MenuOption(key=o.key, action=o.action) for o in document.main_menu),
+        queue=document.queue, routing=document.routing, voicemail=document.voicemail,
+        retention=document.retention, reliability=document.reliability,
+        transcription=document.transcription, default_number=document.default_number,
+    )
 
 
 def _is_e164(number: str) -> bool:
@@ -303,53 +546,3 @@ def _is_e164(number: str) -> bool:
     # Fictional demo numbers are allowed: "possible" checks length per country,
     # not whether an operator has assigned the range.
     return bool(phonenumbers.is_possible_number(parsed))
-
-
-def _parse_main_menu(raw: object, problems: list[str]) -> list[MenuOption]:
-    if not isinstance(raw, Sequence) or isinstance(raw, str):
-        problems.append("main_menu: expected a list of {key, action}")
-        return []
-    options: list[MenuOption] = []
-    keys: set[str] = set()
-    for index, item in enumerate(raw):
-        where = f"main_menu[{index}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"{where}: expected key and action")
-            continue
-        key, action = str(item.get("key", "")), str(item.get("action", ""))
-        if key not in VALID_KEYS:
-            problems.append(f"{where}.key: {key!r} is not a phone key")
-        elif key in keys:
-            problems.append(f"{where}.key: {key!r} is used twice")
-        keys.add(key)
-        if action not in MAIN_MENU_ACTIONS:
-            problems.append(f"{where}.action: {action!r} is not one of "
-                            f"{', '.join(MAIN_MENU_ACTIONS)}")
-        options.append(MenuOption(key=key, action=action))
-    if options and not any(o.action == "agent" for o in options):
-        problems.append("main_menu: no option reaches an agent")
-    return options
-
-
-def _parse_section(raw: Mapping[str, Any], name: str, cls: Any, problems: list[str]) -> Any:
-    section = raw.get(name) or {}
-    if not isinstance(section, Mapping):
-        problems.append(f"{name}: expected a mapping")
-        return cls()
-    defaults = cls()
-    values: dict[str, Any] = {}
-    for key, value in section.items():
-        if not hasattr(defaults, key):
-            problems.append(f"{name}.{key}: unknown setting")
-            continue
-        expected = type(getattr(defaults, key))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or isinstance(value, bool) and expected is not bool:
-            problems.append(f"{name}.{key}: expected {expected.__name__}, got {value!r}")
-            continue
-        if isinstance(value, int | float) and value < 0:
-            problems.append(f"{name}.{key}: must not be negative")
-            continue
-        values[key] = value
-    return cls(**values)
