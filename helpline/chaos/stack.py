@@ -194,18 +194,7 @@ class Stack:
         return self.stopped
 
     def _leftovers(self) -> list[psutil.Process]:
-        """Live processes started for this stack, found by the instance folder in their
-        environment: that also finds orphans (a work horse whose worker was killed),
-        which are no longer anyone's descendants."""
-        instance = str(self.folder / "instance")
-        alive = []
-        for proc in psutil.process_iter(["pid", "status"]):
-            if proc.pid == os.getpid() or proc.info["status"] == psutil.STATUS_ZOMBIE:
-                continue
-            with contextlib.suppress(psutil.Error):
-                if proc.environ().get("HELPLINE_INSTANCE_DIR") == instance:
-                    alive.append(proc)
-        return alive
+        return processes_of_instance(self.folder / "instance")
 
     # ------------------------------------------------------------------ children
 
@@ -283,6 +272,20 @@ class Stack:
             return self.stderr_path.stat().st_size
         except OSError:
             return 0
+
+
+def processes_of_instance(instance: Path) -> list[psutil.Process]:
+    """Live processes started for the stack of this instance folder, found by the
+    folder in their environment: that also finds orphans (a work horse whose worker
+    was killed), which are no longer anyone's descendants."""
+    alive = []
+    for proc in psutil.process_iter(["pid", "status"]):
+        if proc.pid == os.getpid() or proc.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if proc.environ().get("HELPLINE_INSTANCE_DIR") == str(instance):
+                alive.append(proc)
+    return alive
 
 
 def new_stack(folder: Path, database: Database,
