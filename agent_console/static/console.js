@@ -89,6 +89,22 @@
     });
   }
 
+  /* ---------- Behaviour the templates ask for by attribute ----------
+     The Content-Security-Policy runs no inline script, so no onclick=/onchange=:
+     a <select data-submit-on-change> submits its form (the UI language), and a
+     tab in a [role=tablist] becomes the selected one when clicked (htmx loads it). */
+  document.addEventListener("change", (event) => {
+    const field = event.target.closest && event.target.closest("[data-submit-on-change]");
+    if (field && field.form) field.form.submit();
+  });
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest && event.target.closest('[role="tablist"] [role="tab"]');
+    if (!tab) return;
+    tab.closest('[role="tablist"]').querySelectorAll('[role="tab"]').forEach((other) => {
+      other.setAttribute("aria-selected", other === tab ? "true" : "false");
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-transcribe]").forEach(initHumanTranscript);
     document.querySelectorAll("[data-zawgyi]").forEach(watchZawgyi);
