@@ -71,6 +71,17 @@ def live_figures(engine: RoutingEngine) -> dict[str, Any]:
     }
 
 
+def agents_by_state(engine: RoutingEngine) -> Counter[str]:
+    """Every agent signed in to any language, counted once, by state."""
+    redis, key = engine.redis, engine.key
+    members = redis.sunion([key("online", skill) for skill in engine.languages]) \
+        if engine.languages else set()
+    pipe = redis.pipeline(transaction=False)
+    for agent_id in members:
+        pipe.hget(key("agent", _s(agent_id)), "state")
+    return Counter(_s(state or b"offline") for state in pipe.execute())
+
+
 def _language_row(skill: str, waiting: int, longest: float, agents: Counter[str],
                   stats: dict[str, float]) -> dict[str, Any]:
     answered = int(stats.get("answered", 0))

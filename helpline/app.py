@@ -45,6 +45,10 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     security_headers.init_app(app)
+    # First, so every later hook and view logs with the request's id and CallSid.
+    from helpline import observability
+
+    observability.init_app(app)
     app.register_blueprint(health.bp)
     _wire_features(app)
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from helpline import queues
 from helpline.backoff import Backoff
+from helpline.observability.logs import configure_logging
 from helpline.services import Services, build_services
 from helpline.settings import SettingsError, load_settings
 
@@ -125,9 +126,8 @@ def run_scheduler() -> None:
     if settings.redis_url is None:
         raise SettingsError("REDIS_URL", "is not set",
                             "set it to redis://HOST:PORT/0, or use `helpline run`")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
-    # twilio-python logs whole requests and responses at INFO (every recovery sweep).
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # twilio-python's request logging is quietened there too (every recovery sweep).
+    configure_logging("scheduler", settings)
     svc = build_services(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

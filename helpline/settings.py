@@ -59,6 +59,11 @@ class Settings:
     twilio_api_key_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    # Observability (helpline.observability): the bearer token /metrics asks for (unset:
+    # answered on loopback only), and how each process writes its log lines.
+    metrics_token: str | None = None
+    log_format: str = "text"
+    log_level: str = "INFO"
     # How many reverse proxies in front of the web process to believe: their
     # X-Forwarded-For/-Proto/-Host/-Port/-Prefix give the client's address (login
     # throttle) and the public URL (Twilio signatures). 0: no proxy trusted.
@@ -153,6 +158,9 @@ def load_settings(
         twilio_api_key_secret=env.get("TWILIO_API_KEY_SECRET") or None,
         twilio_twiml_app_sid=_optional_sid(env, "TWILIO_TWIML_APP_SID", "AP"),
         timezone=_parse_timezone(env.get("HELPLINE_TIMEZONE") or DEFAULT_TIMEZONE),
+        metrics_token=_parse_metrics_token(env.get("METRICS_TOKEN") or None),
+        log_format=_parse_choice(env, "LOG_FORMAT", LOG_FORMATS, "text"),
+        log_level=_parse_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
         trusted_proxy_hops=_parse_proxy_hops(env.get("TRUSTED_PROXY_HOPS") or "0"),
     )
 
@@ -163,6 +171,28 @@ def _parse_proxy_hops(raw: str) -> int:
                             "set how many reverse proxies stand in front of the web process "
                             "(1 for one nginx), or 0 when clients reach it directly")
     return int(raw)
+
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _parse_choice(env: Mapping[str, str], setting: str, choices: tuple[str, ...],
+                  default: str, upper: bool = False) -> str:
+    raw = env.get(setting) or default
+    value = raw.upper() if upper else raw.lower()
+    if value not in choices:
+        raise SettingsError(setting, f"{raw!r} is not one of {', '.join(choices)}",
+                            f"set one of them, or unset it for {default}")
+    return value
+
+
+def _parse_metrics_token(token: str | None) -> str | None:
+    if token is not None and len(token) < 16:
+        raise SettingsError("METRICS_TOKEN", "is shorter than 16 characters",
+                            "set a long random value (your scraper sends it as a bearer "
+                            "token), or unset it to allow scrapes from this machine only")
+    return token
 
 
 def _parse_timezone(name: str) -> str:

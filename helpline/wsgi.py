@@ -7,8 +7,12 @@ from helpline.settings import SettingsError
 
 try:
     from helpline.app import create_app
+    from helpline.observability.logs import configure_logging
+    from helpline.settings import load_settings
 
-    app = create_app()
+    _settings = load_settings()
+    configure_logging("web", _settings)
+    app = create_app(_settings)
 except (SettingsError, ConfigError) as exc:
     # One clear line for the operator instead of a traceback per gunicorn worker.
     print(f"helpline: cannot start: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ to the human-transcription queue with the reason — never left silently "stored
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from helpline import queues
 from helpline.db import utcnow
 from helpline.leases import current_job_id, job_lease
+from helpline.observability.job_metrics import record_transcription_cpu
 from recordings import audio, domain
 from recordings.domain import TRANSCRIBE
 from recordings.errors import AudioError
@@ -109,6 +111,9 @@ def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
     for label, pcm in zip(labels, decoded.channels, strict=False):
         if label not in todo:
             continue
+        # Process CPU, not wall time: engines decode on threads of their own, and a
+        # busy machine makes wall time say nothing about the model's cost.
+        cpu_started = time.process_time()
         try:
             result = engine.transcribe(pcm, decoded.sample_rate)
         except Exception as exc:  # a model crash must not lose the message
@@ -118,6 +123,9 @@ def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
                                    engine=engine.name, model_id=engine.model_id,
                                    error=f"machine transcription failed: {type(exc).__name__}"))
             continue
+        record_transcription_cpu(svc.redis, language=language, engine=result.engine,
+                                 cpu_seconds=time.process_time() - cpu_started,
+                                 audio_seconds=result.audio_seconds)
         rows.append(Transcript(
             recording_id=recording_id, channel=label, language=language, status="done",
             engine=result.engine, model_id=result.model_id, text=result.text,
