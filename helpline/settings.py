@@ -59,6 +59,9 @@ class Settings:
     twilio_api_key_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    # Secrets of the Twilio SharedKeys that sign webhooks matched by a Webhooks Rule
+    # (those carry X-Twilio-Webhooks-Signature-Settings); two while a key rotates.
+    twilio_webhook_shared_key_secrets: tuple[str, ...] = ()
     # Observability (helpline.observability): the bearer token /metrics asks for (unset:
     # answered on loopback only), and how each process writes its log lines.
     metrics_token: str | None = None
@@ -137,6 +140,8 @@ def load_settings(
         _check_url("PUBLIC_BASE_URL", public_base_url, {"http", "https"},
                    "set the https:// address Twilio reaches this server at")
         public_base_url = public_base_url.rstrip("/")
+    if api_base is None and account_sid != LOCAL_ACCOUNT_SID:
+        _check_public_url_for_twilio(public_base_url)
 
     recordings_dir = Path(env.get("RECORDINGS_DIR") or instance / "recordings")
 
@@ -158,6 +163,8 @@ def load_settings(
         twilio_api_key_secret=env.get("TWILIO_API_KEY_SECRET") or None,
         twilio_twiml_app_sid=_optional_sid(env, "TWILIO_TWIML_APP_SID", "AP"),
         timezone=_parse_timezone(env.get("HELPLINE_TIMEZONE") or DEFAULT_TIMEZONE),
+        twilio_webhook_shared_key_secrets=_parse_shared_key_secrets(
+            env.get("TWILIO_WEBHOOK_SHARED_KEY_SECRETS", "")),
         metrics_token=_parse_metrics_token(env.get("METRICS_TOKEN") or None),
         log_format=_parse_choice(env, "LOG_FORMAT", LOG_FORMATS, "text"),
         log_level=_parse_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
@@ -193,6 +200,30 @@ def _parse_metrics_token(token: str | None) -> str | None:
                             "set a long random value (your scraper sends it as a bearer "
                             "token), or unset it to allow scrapes from this machine only")
     return token
+
+
+def _check_public_url_for_twilio(public_base_url: str | None) -> None:
+    """Real Twilio fetches every bridge, transfer, interpreter and callback URL from
+    this address (an agent's console request says nothing about what Twilio can
+    reach), and signs it: it must be set, and https."""
+    if public_base_url is None or not public_base_url.startswith("https://"):
+        problem = ("is not set" if public_base_url is None
+                   else f"{public_base_url!r} is not an https:// address")
+        raise SettingsError("PUBLIC_BASE_URL", f"{problem}, but TWILIO_ACCOUNT_SID is a real "
+                            "Twilio account",
+                            "set the https:// address Twilio reaches this server at, e.g. "
+                            "https://helpline.example.org (or set TWILIO_API_BASE to use "
+                            "the local stand-in)")
+
+
+def _parse_shared_key_secrets(raw: str) -> tuple[str, ...]:
+    secrets_ = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if any(len(secret) < 16 or " " in secret for secret in secrets_):
+        raise SettingsError("TWILIO_WEBHOOK_SHARED_KEY_SECRETS",
+                            "holds a secret shorter than 16 characters or with a space",
+                            "paste the secret Twilio returned when the SharedKey was created "
+                            "(two, comma-separated, while a key rotates), or unset it")
+    return secrets_
 
 
 def _parse_timezone(name: str) -> str:

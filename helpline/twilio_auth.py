@@ -17,14 +17,22 @@ valid signature. File parts are refused too: the signature never covers them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import Request, abort, request
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import (
+    HMAC_SHA1,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 
 from helpline.services import services
+
+log = logging.getLogger("helpline.twilio")
 
 
 def public_base(req: Request, public_base_url: str | None) -> str:
@@ -42,13 +50,28 @@ def public_url(req: Request, public_base_url: str | None) -> str:
     return public_base(req, public_base_url) + req.path + (f"?{query}" if query else "")
 
 
-def is_valid_twilio_request(req: Request, auth_token: str, public_base_url: str | None) -> bool:
+def is_valid_twilio_request(req: Request, auth_token: str, public_base_url: str | None,
+                            shared_key_secrets: tuple[str, ...] = ()) -> bool:
+    """Classic signing (HMAC-SHA1 with the auth token), or, when Twilio sends
+    X-Twilio-Webhooks-Signature-Settings (a Webhooks Rule matched the URL), the
+    SharedKey's secret and the algorithm that header names (HMAC_SHA256 or HMAC_SHA1)
+    — the same signed string either way. With that header the auth token is not
+    tried: Twilio signed with the key, so only the key's secret can match."""
     signature = req.headers.get("X-Twilio-Signature", "")
     if not signature or not has_one_value_per_name(req):
         return False
-    validator = RequestValidator(auth_token)
+    settings_header = req.headers.get(SIGNATURE_SETTINGS_HEADER, "").strip()
+    if settings_header:
+        secrets, algorithm = shared_key_secrets, get_signature_algorithm(settings_header)
+        if not secrets:
+            log.warning("a webhook signed with a Twilio SharedKey was refused: set "
+                        "TWILIO_WEBHOOK_SHARED_KEY_SECRETS to the key's secret")
+    else:
+        secrets, algorithm = (auth_token,), HMAC_SHA1
     params = req.form.to_dict(flat=True) if req.method == "POST" else {}
-    return bool(validator.validate(public_url(req, public_base_url), params, signature))
+    url = public_url(req, public_base_url)
+    return any(RequestValidator(secret).validate(url, params, signature, algorithm)
+               for secret in secrets)
 
 
 def has_one_value_per_name(req: Request) -> bool:
@@ -69,7 +92,8 @@ def twilio_request(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         settings = services().settings
         if not is_valid_twilio_request(request, settings.twilio_auth_token,
-                                       settings.public_base_url):
+                                       settings.public_base_url,
+                                       settings.twilio_webhook_shared_key_secrets):
             abort(403)
         return view(*args, **kwargs)
 

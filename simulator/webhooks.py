@@ -2,8 +2,11 @@
 
 POST: form-encoded parameters, signature over the URL plus the sorted
 parameters. GET: parameters appended to the query string, signature over that
-full URL. Every request is timed and logged on its call (`Webhook`), so the CLI
-and the benchmark can report status and latency per URL.
+full URL. Signed with the auth token (HMAC-SHA1), or, as Twilio does for URLs a
+Webhooks Rule matches, with a SharedKey's secret and its algorithm, naming both in
+X-Twilio-Webhooks-Signature-Settings (`SharedKey`). Every request is timed and
+logged on its call (`Webhook`), so the CLI and the benchmark can report status and
+latency per URL.
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import requests
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import (
+    HMAC_SHA1,
+    HMAC_SHA256,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+)
 
 from simulator.call import LiveCall, Webhook
 from simulator.faults import Faults
@@ -37,20 +45,36 @@ class Response:
         return self.status is not None and 200 <= self.status < 300
 
 
-def signed_url_and_body(url: str, method: str, params: dict[str, str],
-                        auth_token: str) -> tuple[str, dict[str, str] | None, str]:
+@dataclass(frozen=True)
+class SharedKey:
+    """A Twilio SharedKey a Webhook Setting signs with: its id (webhooks_sharedkey_...),
+    its secret, and the Setting's algorithm."""
+    key_id: str
+    secret: str
+    algorithm: str = HMAC_SHA256
+
+    @property
+    def settings_header(self) -> str:
+        return f"key={self.key_id},algorithm={self.algorithm}"
+
+
+def signed_url_and_body(url: str, method: str, params: dict[str, str], auth_token: str,
+                        algorithm: str = HMAC_SHA1
+                        ) -> tuple[str, dict[str, str] | None, str]:
     """(URL to request, form body or None, X-Twilio-Signature)."""
     validator = RequestValidator(auth_token)
     if method == "GET":
         full = url + ("&" if "?" in url else "?") + urlencode(params) if params else url
-        return full, None, validator.compute_signature(full, {})
-    return url, params, validator.compute_signature(url, params)
+        return full, None, validator.compute_signature(full, {}, algorithm)
+    return url, params, validator.compute_signature(url, params, algorithm)
 
 
 class WebhookClient:
     def __init__(self, auth_token: str, faults: Faults | None = None,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, shared_key: SharedKey | None = None) -> None:
         self.auth_token = auth_token
+        # Set: every webhook is signed as a Webhooks Rule matching all URLs would sign it.
+        self.shared_key = shared_key
         self.faults = faults or Faults()
         self.timeout = timeout
         self._local = threading.local()
@@ -73,9 +97,14 @@ class WebhookClient:
         fault = self.faults.take("webhook", url)
         if fault is not None and fault.kind == "drop":
             return Response(None, b"", "", 0.0, "connection refused (injected)")
-        request_url, body, signature = signed_url_and_body(url, method, params, self.auth_token)
+        key = self.shared_key
+        request_url, body, signature = signed_url_and_body(
+            url, method, params, key.secret if key else self.auth_token,
+            key.algorithm if key else HMAC_SHA1)
         headers = {"X-Twilio-Signature": signature, "User-Agent": USER_AGENT,
                    "I-Twilio-Idempotency-Token": str(uuid.uuid4())}
+        if key is not None:
+            headers[SIGNATURE_SETTINGS_HEADER] = key.settings_header
         started = time.perf_counter()
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.seconds)

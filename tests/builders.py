@@ -12,17 +12,39 @@ TEST_ACCOUNT_SID = "AC" + "1" * 32
 TEST_PII_KEY = "q2cV0bJ0mF3y3c9U5Qx4bq1u2Zt8l0o1x2Y3w4V5u6s="
 
 
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough"
+TWILIO_ACCOUNT_SETTINGS = ("TWILIO_API_BASE", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+
+
 def make_environ(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """The settings of an app under test. With no Twilio account named (no
+    TWILIO_API_BASE, TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN) it is a local stack that
+    only receives webhooks, as `load_settings` reads it: the stand-in's account and the
+    auth token in its instance folder, written here as TEST_AUTH_TOKEN so tests sign
+    with it. Naming one gives TEST_ACCOUNT_SID and TEST_AUTH_TOKEN as the account —
+    a real Twilio account unless TWILIO_API_BASE points at the stand-in, which then
+    needs an https PUBLIC_BASE_URL."""
+    instance = Path(overrides.get("HELPLINE_INSTANCE_DIR") or tmp_path / "instance")
     env = {
-        "HELPLINE_INSTANCE_DIR": str(tmp_path / "instance"),
-        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "HELPLINE_INSTANCE_DIR": str(instance),
+        "SECRET_KEY": TEST_SECRET_KEY,
         "HELPLINE_PII_KEY": TEST_PII_KEY,
-        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
         "RECORDINGS_DIR": str(tmp_path / "recordings"),
     }
+    if set(TWILIO_ACCOUNT_SETTINGS) & set(overrides):
+        env.update(TWILIO_ACCOUNT_SID=TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN)
+    else:
+        _write_local_auth_token(instance)
     env.update(overrides)
     return env
+
+
+def _write_local_auth_token(instance: Path) -> None:
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    token = instance / "twilio_auth_token"
+    if not token.exists():
+        token.write_text(TEST_AUTH_TOKEN + "\n")
+        token.chmod(0o600)
 
 
 def twilio_signature(url: str, params: dict[str, Any], auth_token: str = TEST_AUTH_TOKEN) -> str:

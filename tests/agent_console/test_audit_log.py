@@ -21,11 +21,11 @@ from agent_console.models import AuditEntry, audit_log_head
 from helpline import migrate
 from helpline.db import Database, UTCDateTime, make_engine
 from helpline.settings import load_settings
-from tests.builders import make_environ
+from tests.builders import TEST_SECRET_KEY, make_environ
 from tests.conftest import BACKENDS, truncate_postgres
 
 ROOT = Path(__file__).parents[2]
-SECRET_KEY = make_environ(Path("."))["SECRET_KEY"]
+SECRET_KEY = TEST_SECRET_KEY
 
 
 def add_entries(services, count: int, *, per_transaction: int = 1, actor: str = "t") -> None:

@@ -16,7 +16,9 @@ TWIML_APP_SID = "AP" + "3" * 32
 
 
 def test_production_token_carries_a_voice_grant_for_the_agent(tmp_path):
-    settings = load_settings(make_environ(tmp_path, TWILIO_API_KEY_SID=API_KEY_SID,
+    settings = load_settings(make_environ(tmp_path, TWILIO_ACCOUNT_SID=TEST_ACCOUNT_SID,
+                                          PUBLIC_BASE_URL="https://helpline.example",
+                                          TWILIO_API_KEY_SID=API_KEY_SID,
                                           TWILIO_API_KEY_SECRET=API_KEY_SECRET,
                                           TWILIO_TWIML_APP_SID=TWIML_APP_SID))
     setup = softphone_setup(settings, 17)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpline.settings import SettingsError, load_settings
-from tests.builders import make_environ
+from tests.builders import TEST_AUTH_TOKEN, make_environ
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
@@ -43,7 +43,7 @@ def test_the_helplines_time_zone_defaults_to_bangkok(tmp_path):
 
 
 def test_token_without_account_sid_is_refused(tmp_path):
-    env = make_environ(tmp_path)
+    env = make_environ(tmp_path, TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN)
     del env["TWILIO_ACCOUNT_SID"]
     with pytest.raises(SettingsError, match="TWILIO_ACCOUNT_SID: is not set"):
         load_settings(env)

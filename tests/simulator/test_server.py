@@ -11,7 +11,7 @@ import requests
 
 from helpline.clock import SystemClock
 from helpline.config import load_config
-from helpline.settings import load_settings
+from helpline.settings import LOCAL_ACCOUNT_SID, load_settings
 from simulator.server import build_engine, create_server_app
 from simulator.serving import ServedApp
 from tests.builders import make_environ
@@ -145,9 +145,10 @@ def test_server_process_starts_and_serves(tmp_path):
             except requests.ConnectionError:
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.1)
-        assert health.json()["account_sid"] == env["TWILIO_ACCOUNT_SID"]
+        # No account named: the stand-in's own (the local stack's, `load_settings`).
+        assert health.json()["account_sid"] == LOCAL_ACCOUNT_SID
         unauthorised = requests.get(f"http://127.0.0.1:{port}/2010-04-01/Accounts/"
-                                    f"{env['TWILIO_ACCOUNT_SID']}/Recordings.json", timeout=2)
+                                    f"{LOCAL_ACCOUNT_SID}/Recordings.json", timeout=2)
         assert unauthorised.status_code == 401
     finally:
         process.terminate()
