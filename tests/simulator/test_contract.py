@@ -1,6 +1,6 @@
 """Contract: every REST emulator response validates against Twilio's OpenAPI
-description (../shared/twilio/twilio_api_v2010.json), and carries exactly the
-properties Twilio's schema lists."""
+description (vendored in tests/simulator/twilio/, with its MIT notice), and carries
+exactly the properties Twilio's schema lists."""
 
 import json
 from functools import cache
@@ -14,9 +14,7 @@ from referencing.jsonschema import DRAFT202012
 
 from tests.builders import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "twilio" / "twilio_api_v2010.json"
-if not SPEC_PATH.exists():
-    SPEC_PATH = Path("/work/shared/twilio/twilio_api_v2010.json")
+SPEC_PATH = Path(__file__).parent / "twilio" / "twilio_api_v2010.json"
 BASE = "urn:twilio-api-v2010"
 AUTH = (TEST_ACCOUNT_SID, TEST_AUTH_TOKEN)
 # Fields Twilio's schema types as a non-nullable enum although their own description
