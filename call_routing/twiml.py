@@ -7,6 +7,8 @@ from typing import Any
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
+from prompts.twilio_say import say_voice
+
 DIAL_TIMEOUT_SECONDS = 20   # the agent accepted on screen; their phone should pick up fast
 
 
@@ -15,7 +17,11 @@ def _speak(response: VoiceResponse, utterances: Iterable[Any]) -> None:
         if utterance.kind == "play":
             response.play(utterance.url)
         else:
-            response.say(utterance.text, language=utterance.say_language)
+            # As the IVR does (ivr.twiml): Twilio's default voice speaks neither Thai nor
+            # Indonesian, so <Say> names the language's voice, or the locale's own.
+            response.say(utterance.text, language=utterance.say_language,
+                         voice=getattr(utterance, "say_voice", None)
+                         or say_voice(utterance.say_language))
 
 
 def bridge(utterances: Iterable[Any], *, client_identity: str | None, number: str | None,

@@ -13,6 +13,11 @@ PLAY_FETCH_FAILURE = 13227          # <Play> media could not be fetched (call co
 CALL_LOOP_LIMIT = 21220             # stand-in's own guard: call ran too long / looped
 DIAL_INVALID = 13214                # <Dial> without a reachable noun
 NOT_SIMULATED = 0                   # stand-in's own: accepted, but not simulated (a warning)
+# Stand-in's own warning: <Say language=...> in a language Twilio's default voice does
+# not speak, with no voice named — on Twilio the wrong voice reads it, or nothing.
+SAY_WITHOUT_VOICE = 0
+# The languages Twilio's default voices ("man", "woman") speak.
+DEFAULT_VOICE_LANGUAGES = frozenset({"en", "en-us", "en-gb", "es", "fr", "de"})
 
 # What Twilio says (in English; it knows no better) before hanging up on an
 # application error. Recorded as heard so a test can see the caller heard it.

@@ -2,8 +2,10 @@
 person pressing buttons on the demo phone page (live).
 
 `collect` follows Twilio's <Gather> rules: stop at `num_digits`, or at
-`finish_on_key` (not included in Digits), or after `timeout` seconds without a
-key; a partial entry is submitted when the timeout runs out. The timeout starts
+`finish_on_key` (not included in Digits) once at least one digit came before it —
+a lone finishOnKey submits nothing and the Gather keeps listening — or after
+`timeout` seconds without a key; a partial entry is submitted when the timeout
+runs out. The timeout starts
 when the nested prompts have finished, or at the first key if the caller presses
 during them (https://www.twilio.com/docs/voice/twiml/gather, "Nest other verbs").
 
@@ -87,7 +89,9 @@ class ScriptedKeypad:
             if press.at is None or index > 0:
                 wait(SECONDS_PER_KEY, False)
             if finish_on_key and key == finish_on_key:
-                return Entry(digits, key)
+                if digits:
+                    return Entry(digits, key)
+                continue                    # nothing to submit yet: still listening
             digits += key
             if num_digits and len(digits) >= num_digits:
                 return Entry(digits, None)
@@ -123,7 +127,9 @@ class LiveKeypad:
                 continue
             key = self._keys.popleft()
             if finish_on_key and key == finish_on_key:
-                return Entry(digits, key)
+                if digits:
+                    return Entry(digits, key)
+                continue                    # a lone finishOnKey: still listening
             digits += key
             if num_digits and len(digits) >= num_digits:
                 return Entry(digits, None)

@@ -25,6 +25,11 @@ def prompt(run: CallExecution, verb: twiml.Prompt, base: str, keys: bool = False
         return _play_for(run, verb.length, keys, budget)
     loops = verb.loop or EXTRA_LOOP_FOR_ZERO
     if isinstance(verb, twiml.Say):
+        if (verb.voice is None and verb.language
+                and verb.language.lower() not in errors.DEFAULT_VOICE_LANGUAGES):
+            run.notice(errors.SAY_WITHOUT_VOICE,
+                       f"<Say language={verb.language!r}> names no voice: Twilio's default "
+                       f"voice does not speak it")
         seconds = max(len(verb.text) / SAY_CHARACTERS_PER_SECOND, 0.5)
         heard = Heard("say", text=verb.text, language=verb.language, voice=verb.voice)
     else:

@@ -130,3 +130,29 @@ def test_action_on_empty_result_comes_after_the_prompts_and_the_timeout(sim):
     assert sim.app.hits_to("/action")[0].params["Digits"] == ""
     # "Before Twilio begins the timeout period, it waits until all nested verbs have executed."
     assert round(sim.clock.now() - START, 3) == round(11 / 15 + 2 + 3, 3)
+
+
+def test_a_lone_finish_on_key_submits_nothing_and_the_gather_keeps_listening(sim):
+    """Twilio's finishOnKey submits the digits before it; pressed first, with nothing
+    to submit, it does not end the <Gather>: the timeout does."""
+    call = gather_call(sim, 'action="/action" timeout="4"', ["#"])
+    assert sim.app.hits_to("/action") == []
+    assert call.heard[-1].text == "no input"
+    # prompts (11 characters at 15/s + 2 s play) + the key (0.3 s) + the whole timeout,
+    # then "no input" (8 characters)
+    assert round(sim.clock.now() - START, 3) == round(11 / 15 + 2 + 0.3 + 4 + 8 / 15, 3)
+
+
+def test_digits_after_a_lone_finish_on_key_are_still_collected(sim):
+    gather_call(sim, 'action="/action" timeout="4"', ["#12#"])
+    [hit] = sim.app.hits_to("/action")
+    assert (hit.params["Digits"], hit.params["FinishedOnKey"]) == ("12", "#")
+
+
+def test_say_in_a_language_with_no_voice_named_is_flagged(sim):
+    sim.app.documents["/voice"] = ('<Response><Say language="th-TH">สวัสดี</Say>'
+                                   '<Say language="th-TH" voice="Google.th-TH-Standard-A">'
+                                   'สวัสดี</Say><Say language="en-US">hello</Say></Response>')
+    call = sim.call()
+    flagged = [notice for notice in call.notices if "names no voice" in notice.message]
+    assert len(flagged) == 1 and "'th-TH'" in flagged[0].message
