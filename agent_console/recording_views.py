@@ -15,6 +15,7 @@ from agent_console.models import Ticket
 from helpline.services import services
 from ivr.models import Call
 from recordings.models import Recording
+from transcription import store as transcription_store
 
 bp = Blueprint("console_recordings", __name__)
 
@@ -60,13 +61,20 @@ def recording(recording_id: int):  # type: ignore[no-untyped-def]
     found = _allowed_recording(recording_id)
     db = services().db.scoped()
     transcripts = store.transcripts_of(db, found.id)
+    drafts = transcription_store.drafts_for(db, [t.id for t in transcripts])
     shown = [t for t in transcripts if t.status == "done" and t.text is not None]
-    if shown:
+    # A machine draft is shown (pre-filled for correction) while people still owe the text.
+    drafts_shown = [drafts[t.id] for t in transcripts if t.id in drafts
+                    and t.status in ("awaiting_human", "claimed")
+                    and drafts[t.id].status == "offered" and drafts[t.id].text]
+    if shown or drafts_shown:
         audit.record(db, actor_id=current_staff().id, action="transcript_viewed",
                      subject_type="recording", subject_id=found.id,
-                     transcripts=[t.id for t in shown])
+                     transcripts=[t.id for t in shown],
+                     **({"machine_drafts": [d.id for d in drafts_shown]} if drafts_shown else {}))
         db.commit()
     return render_template("console/recording.html", recording=found, transcripts=transcripts,
+                           drafts=drafts,
                            has_audio=stored_audio_path(found) is not None,
                            languages=services().config.languages)
 

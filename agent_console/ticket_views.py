@@ -44,15 +44,33 @@ def _render_form(ticket: Ticket | None, values: TicketInput, *,  # type: ignore[
     db = services().db.scoped()
     embed = bool(request.headers.get("HX-Request") or request.args.get("embed"))
     recordings = store.ticket_recordings(db, ticket) if ticket is not None else []
+    transcripts = _finished_transcripts(db, recordings) if not embed else {}
     caller_id = ticket.caller_id if ticket is not None else (call.caller_id if call else None)
     return render_template(
         "console/_ticket_embed.html" if embed else "console/ticket.html", embed=embed,
         saved=saved, ticket=ticket, values=values, call=call,
-        caller=caller_summary(db, caller_id), recordings=recordings,
+        caller=caller_summary(db, caller_id), recordings=recordings, transcripts=transcripts,
         category_groups=groups(), status_labels=STATUS_LABELS, priority_labels=PRIORITY_LABELS,
         languages=services().config.languages,
         problems={field: _(PROBLEM_MESSAGES[code]) for field, code in values.problems.items()},
     ), status
+
+
+def _finished_transcripts(db, recordings):  # type: ignore[no-untyped-def]
+    """recording id → its finished transcripts: a person's correction of a machine draft,
+    never the draft itself. Showing them is audited like opening the recording."""
+    shown = {}
+    for recording in recordings:
+        done = [t for t in store.transcripts_of(db, recording.id)
+                if t.status == "done" and t.text]
+        if done:
+            shown[recording.id] = done
+            audit.record(db, actor_id=current_staff().id, action="transcript_viewed",
+                         subject_type="recording", subject_id=recording.id,
+                         transcripts=[t.id for t in done], where="ticket")
+    if shown:
+        db.commit()
+    return shown
 
 
 @bp.get("/console/tickets")

@@ -225,7 +225,7 @@ class WhisperLimits:
     # draft is rejected. Measured 0.15-0.35 on speech; repetition loops cost far more.
     cpu_seconds_per_audio_second: Positive = 1.0
     # Every clip pays for a whole 30 s encoder window, so a short one gets at least this.
-    min_cpu_seconds: NonNegative = 3.0
+    min_cpu_seconds: NonNegative = 5.0
     # Tokens one 30 s window may produce, per second of audio in it (speech is 3-6).
     max_tokens_per_audio_second: Positive = 8.0
     # gzip ratio of the text above which it is a repetition loop (Whisper's own 2.4).

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEMO_CONFIG = Path(__file__).resolve().parent / "demo_config.yaml"
+DEFAULT_MODEL_CACHE = Path.home() / ".cache" / "helpline" / "models"
 
 # The account SID the local stand-in uses when none is given; it is not a real account.
 LOCAL_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -67,6 +68,9 @@ class Settings:
     metrics_token: str | None = None
     log_format: str = "text"
     log_level: str = "INFO"
+    # Where speech models assembled from packages are kept (Whisper base's two halves
+    # joined into one model.bin): shared by every process and instance on the machine.
+    model_cache_dir: Path = field(default_factory=lambda: DEFAULT_MODEL_CACHE)
     # How many reverse proxies in front of the web process to believe: their
     # X-Forwarded-For/-Proto/-Host/-Port/-Prefix give the client's address (login
     # throttle) and the public URL (Twilio signatures). 0: no proxy trusted.
@@ -168,6 +172,7 @@ def load_settings(
         metrics_token=_parse_metrics_token(env.get("METRICS_TOKEN") or None),
         log_format=_parse_choice(env, "LOG_FORMAT", LOG_FORMATS, "text"),
         log_level=_parse_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+        model_cache_dir=Path(env.get("HELPLINE_MODEL_CACHE") or DEFAULT_MODEL_CACHE),
         trusted_proxy_hops=_parse_proxy_hops(env.get("TRUSTED_PROXY_HOPS") or "0"),
     )
 

@@ -190,7 +190,7 @@ def purge_expired_audio() -> dict[str, int]:
             recording.status = PURGED
             recording.purged_at = now
             purged_audio += 1
-        from transcription.store import expired_transcripts
+        from transcription.store import draft_for, expired_transcripts
 
         for transcript in expired_transcripts(session, domain.retention_cutoff(
                 now, retention.transcript_days)):
@@ -203,5 +203,9 @@ def purge_expired_audio() -> dict[str, int]:
             transcript.text = None
             transcript.words = None
             transcript.status = "purged"
+            draft = draft_for(session, transcript.id)
+            if draft is not None:  # the machine's text is the caller's words too
+                draft.text = None
+                draft.words = None
             purged_text += 1
     return {"purged_audio": purged_audio, "purged_transcripts": purged_text}

@@ -21,17 +21,25 @@ from helpline.settings import load_settings
 @click.option("--grammar", default=None,
               help="Limit recognition to these comma-separated words or phrases.")
 def transcribe(file: Path, language: str, as_json: bool, grammar: str | None) -> None:
-    """Transcribe FILE (WAV, mu-law WAV or MP3) offline with the language's model."""
+    """Transcribe FILE (WAV, mu-law WAV or MP3) offline with the language's engine
+    (Vosk or Whisper, as the configuration says). Whisper's text is a draft; the JSON
+    says so, and why the guard rejected it if it did."""
     # Imported here: every `helpline` command loads this module; most never decode audio.
     from recordings.audio import decode
     from recordings.errors import AudioError
-    from transcription.registry import ModelRegistry
+    from transcription.errors import EngineUnavailable
+    from transcription.registry import HUMAN, WHISPER, ModelRegistry
+    from transcription.whisper_model import WhisperModelError
 
     registry = ModelRegistry.from_settings(load_settings())
-    if registry.spec(language) is None:
-        _fail(f"no speech model for language {language!r} (models: "
-              f"{', '.join(registry.languages()) or 'none'}); set VOSK_MODELS to add one, "
+    choice = registry.choice(language)
+    if choice == HUMAN:
+        _fail(f"no speech engine for language {language!r} (machine-transcribed: "
+              f"{', '.join(registry.languages()) or 'none'}); set VOSK_MODELS or "
+              "transcription.engines in the configuration to add one, "
               "or use the console's human-transcription queue")
+    if choice == WHISPER and grammar:
+        _fail(f"--grammar limits Vosk's recognition; {language!r} is transcribed by Whisper")
     if not file.exists():
         _fail(f"{file}: no such file")
     if file.is_dir():
@@ -40,7 +48,10 @@ def transcribe(file: Path, language: str, as_json: bool, grammar: str | None) ->
         decoded = decode(file)
     except AudioError as exc:
         _fail(f"{file}: {exc.message} ({exc.code})")
-    engine = registry.engine(language)
+    try:
+        engine = registry.engine(language)
+    except (EngineUnavailable, WhisperModelError) as exc:
+        _fail(f"{language!r} is configured for {choice}, which cannot run here: {exc}")
     assert engine is not None
     phrases = [p.strip() for p in grammar.split(",") if p.strip()] if grammar else None
     results = {}

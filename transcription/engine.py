@@ -1,7 +1,9 @@
 """The transcription engine interface and its result, as plain values.
 
-An engine turns 16-bit mono PCM into words with timings and confidences. Vosk
-is the first engine; a language with no engine goes to people instead.
+An engine turns 16-bit mono PCM into words with timings and confidences. Vosk's
+output is the transcript; Whisper's is a *draft* that a person corrects, and a draft
+the guard rejects (`rejected`, the reason) is not shown at all. A language with no
+engine goes to people instead.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ class TranscriptionResult:
     audio_seconds: float
     elapsed_seconds: float
     segments: tuple[str, ...] = field(default=())
+    # A draft for a person to correct, not the transcript itself (Whisper).
+    is_draft: bool = False
+    # Why the guard rejected the draft ("machine draft rejected: ..."), if it did.
+    rejected: str | None = None
+    cpu_seconds: float | None = None
 
     @property
     def real_time_factor(self) -> float | None:
@@ -45,7 +52,10 @@ class TranscriptionResult:
                 "engine": self.engine, "model_id": self.model_id,
                 "audio_seconds": round(self.audio_seconds, 3),
                 "real_time_factor": (round(self.real_time_factor, 4)
-                                     if self.real_time_factor is not None else None)}
+                                     if self.real_time_factor is not None else None),
+                "draft": self.is_draft, "rejected": self.rejected,
+                "cpu_seconds": (round(self.cpu_seconds, 3)
+                                if self.cpu_seconds is not None else None)}
 
 
 class Engine(Protocol):

@@ -7,12 +7,19 @@ A job that raises is retried with backoff; a job whose worker dies holds no leas
 any more and the intake sweep queues it again. Each start is counted: after
 `reliability.max_transcription_attempts` the machine gives up and the voicemail goes
 to the human-transcription queue with the reason — never left silently "stored".
+
+Vosk's text is the transcript. Whisper's is a machine draft: the transcript waits for
+a person, who finds the draft pre-filled to correct — or, when the guard rejected it,
+an empty page marked "machine draft rejected: <why>". A language whose engine cannot
+run here (the `[whisper]` extra not installed, a model failing its checksum) goes to
+people with that reason.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +35,11 @@ from recordings.domain import TRANSCRIBE
 from recordings.errors import AudioError
 from recordings.models import Recording
 from recordings.runtime import job_services
-from transcription.models import Transcript
+from transcription.engine import TranscriptionResult
+from transcription.errors import EngineUnavailable
+from transcription.models import MachineDraft, Transcript
 from transcription.registry import ModelRegistry
+from transcription.whisper_model import WhisperModelError
 
 log = logging.getLogger("helpline.transcription")
 
@@ -40,7 +50,7 @@ def registry_for(services: Any) -> ModelRegistry:
     registry = services.extras.get("transcription.registry")
     if registry is None:
         registry = services.extras["transcription.registry"] = ModelRegistry.from_settings(
-            services.settings)
+            services.settings, services.config)
     return registry  # type: ignore[no-any-return]
 
 
@@ -95,7 +105,14 @@ def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
             recording.error = reason
         return saved
 
-    engine = registry_for(svc).engine(language)
+    try:
+        engine = registry_for(svc).engine(language)
+    except (EngineUnavailable, WhisperModelError) as exc:
+        reason = f"machine transcription unavailable: {exc}"
+        log.error("recording %s (%s): %s", recording_id, language, reason)
+        return _save(svc, [Transcript(recording_id=recording_id, channel=label,
+                                      language=language, status="awaiting_human",
+                                      error=reason) for label in todo])
     if engine is None:
         # No model for this language: people transcribe it; it is never dropped.
         return _save(svc, [Transcript(recording_id=recording_id, channel=label,
@@ -107,7 +124,7 @@ def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
         return _save(svc, [Transcript(recording_id=recording_id, channel=label,
                                       language=language, status="failed", error=str(exc))
                            for label in todo])
-    rows = []
+    rows: list[Transcript | tuple[Transcript, MachineDraft]] = []
     for label, pcm in zip(labels, decoded.channels, strict=False):
         if label not in todo:
             continue
@@ -126,6 +143,9 @@ def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
         record_transcription_cpu(svc.redis, language=language, engine=result.engine,
                                  cpu_seconds=time.process_time() - cpu_started,
                                  audio_seconds=result.audio_seconds)
+        if result.is_draft:
+            rows.append(_awaiting_correction(recording_id, label, language, result))
+            continue
         rows.append(Transcript(
             recording_id=recording_id, channel=label, language=language, status="done",
             engine=result.engine, model_id=result.model_id, text=result.text,
@@ -133,6 +153,23 @@ def _transcribe(svc: Any, recording_id: int) -> dict[str, str]:
             audio_seconds=round(result.audio_seconds, 3),
             real_time_factor=result.real_time_factor, completed_at=utcnow()))
     return _save(svc, rows)
+
+
+def _awaiting_correction(recording_id: int, label: str, language: str,
+                         result: TranscriptionResult) -> tuple[Transcript, MachineDraft]:
+    """A person transcribes it, from the machine's draft unless the guard rejected it."""
+    if result.rejected:
+        log.info("recording %s/%s: %s", recording_id, label, result.rejected)
+    transcript = Transcript(recording_id=recording_id, channel=label, language=language,
+                            status="awaiting_human", error=result.rejected,
+                            audio_seconds=round(result.audio_seconds, 3),
+                            real_time_factor=result.real_time_factor)
+    draft = MachineDraft(
+        status="rejected" if result.rejected else "offered", engine=result.engine,
+        model_id=result.model_id, text=result.text, words=result.words_json(),
+        confidence=result.confidence, rejected_reason=result.rejected,
+        audio_seconds=round(result.audio_seconds, 3), cpu_seconds=result.cpu_seconds)
+    return transcript, draft
 
 
 def _step_done(svc: Any, recording_id: int) -> None:
@@ -150,12 +187,18 @@ def _step_done(svc: Any, recording_id: int) -> None:
         recording.next_step = None
 
 
-def _save(svc: Any, rows: list[Transcript]) -> dict[str, str]:
+def _save(svc: Any, rows: Sequence[Transcript | tuple[Transcript, MachineDraft]]
+          ) -> dict[str, str]:
     saved: dict[str, str] = {}
-    for row in rows:
+    for item in rows:
+        row, draft = item if isinstance(item, tuple) else (item, None)
         try:
-            with svc.db.session() as session:
+            with svc.db.session() as session:  # the transcript and its draft, or neither
                 session.add(row)
+                if draft is not None:
+                    session.flush()
+                    draft.transcript_id = row.id
+                    session.add(draft)
             saved[row.channel] = row.status
         except IntegrityError:
             log.info("transcript for recording %s/%s exists already", row.recording_id,

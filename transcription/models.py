@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpline.db import Base, UTCDateTime, utcnow
 
@@ -35,6 +35,38 @@ class Transcript(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # What Whisper made of it, for a person to correct (None for Vosk and people).
+    machine_draft: Mapped[MachineDraft | None] = relationship(
+        "MachineDraft", uselist=False, viewonly=True)
+
     __table_args__ = (
         UniqueConstraint("recording_id", "channel", name="uq_transcripts_recording_channel"),
     )
+
+
+# offered: shown pre-filled to the person who transcribes; rejected: failed the guard
+# (a loop, no speech, past its CPU budget) and shown to nobody as text to correct.
+DRAFT_STATUSES = ("offered", "rejected")
+
+
+class MachineDraft(Base):
+    """What a machine (Whisper) made of a recording, kept as it came out.
+
+    The transcript's own text is what a person made of it after correcting this draft;
+    both stay, so a ticket shows the correction and an audit can compare them.
+    """
+
+    __tablename__ = "machine_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    engine: Mapped[str] = mapped_column(String(32))
+    model_id: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str | None] = mapped_column(Text)
+    words: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    audio_seconds: Mapped[float | None] = mapped_column(Float)
+    cpu_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

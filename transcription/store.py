@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from transcription.models import Transcript
+from transcription.models import MachineDraft, Transcript
 
 HUMAN_STATUSES = ("awaiting_human", "claimed")
 
@@ -40,3 +40,15 @@ def expired_transcripts(session: Session, cutoff: datetime) -> Sequence[Transcri
                                  Transcript.status != "purged")
         .order_by(Transcript.id)
     ).all()
+
+
+def draft_for(session: Session, transcript_id: int) -> MachineDraft | None:
+    return session.scalar(select(MachineDraft).where(MachineDraft.transcript_id == transcript_id))
+
+
+def drafts_for(session: Session, transcript_ids: Collection[int]) -> dict[int, MachineDraft]:
+    """transcript id → its machine draft, for those that have one."""
+    if not transcript_ids:
+        return {}
+    return {draft.transcript_id: draft for draft in session.scalars(
+        select(MachineDraft).where(MachineDraft.transcript_id.in_(sorted(transcript_ids))))}

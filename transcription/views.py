@@ -2,9 +2,16 @@
 
 Agents see and work only their own languages; supervisors and admins all. Every
 look at a transcript, claim and submission is written to the audit log.
+
+A transcript with a machine draft (Whisper) is corrected, not typed from nothing: the
+draft comes with it, and the submitted text becomes the transcript while the draft
+stays as the machine wrote it. The submission's audit entry says which draft it
+corrected and how much of it the person changed.
 """
 
 from __future__ import annotations
+
+import difflib
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -39,9 +46,11 @@ def human_queue() -> ResponseReturnValue:
         languages = {wanted} & languages if languages is not None else {wanted}
     session = services().db.scoped()
     items = []
-    for transcript in store.human_queue(session, languages, staff.id):
+    waiting = store.human_queue(session, languages, staff.id)
+    drafts = store.drafts_for(session, [t.id for t in waiting])
+    for transcript in waiting:
         recording = session.get(Recording, transcript.recording_id)
-        items.append({**transcript_json(transcript),
+        items.append({**transcript_json(transcript, drafts.get(transcript.id)),
                       "ticket_id": recording.ticket_id if recording else None,
                       "recording_duration_seconds": (recording.duration_seconds
                                                      if recording else None),
@@ -56,9 +65,11 @@ def show_transcript(transcript_id: int) -> ResponseReturnValue:
     transcript = _visible(session, transcript_id)
     if transcript is None:
         return _not_found()
-    _audit(session, "view_transcript", transcript)
+    draft = store.draft_for(session, transcript.id)
+    _audit(session, "view_transcript", transcript,
+           **({"machine_draft_id": draft.id} if draft is not None else {}))
     session.commit()
-    return jsonify(transcript=transcript_json(transcript))
+    return jsonify(transcript=transcript_json(transcript, draft))
 
 
 @bp.post("/<int:transcript_id>/claim")
@@ -127,10 +138,26 @@ def submit(transcript_id: int) -> ResponseReturnValue:
     transcript.model_id = None
     transcript.confidence = None
     transcript.status = "done"
+    transcript.error = None
     transcript.completed_at = utcnow()
-    _audit(session, "submit_transcript", transcript, characters=len(transcript.text))
+    draft = store.draft_for(session, transcript.id)
+    _audit(session, "submit_transcript", transcript, characters=len(transcript.text),
+           **_correction_detail(draft, transcript.text))
     session.commit()
-    return jsonify(transcript=transcript_json(transcript))
+    return jsonify(transcript=transcript_json(transcript, draft))
+
+
+def _correction_detail(draft, text: str) -> dict[str, object]:
+    """What the audit keeps of a correction: which draft, and how much changed — not
+    the words themselves (the log is read more widely than transcripts are)."""
+    if draft is None:
+        return {}
+    if draft.status != "offered" or draft.text is None:
+        return {"machine_draft_id": draft.id, "machine_draft": draft.status}
+    similarity = difflib.SequenceMatcher(None, draft.text, text, autojunk=False).ratio()
+    return {"machine_draft_id": draft.id, "machine_draft": draft.status,
+            "corrected": text != draft.text.strip(),
+            "similarity_to_draft": round(similarity, 3)}
 
 
 def _visible(session, transcript_id: int) -> Transcript | None:

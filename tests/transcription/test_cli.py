@@ -55,4 +55,4 @@ def test_bad_files_give_one_line_and_exit_1(tmp_path, content, message):
 def test_language_without_model_says_so(tmp_path, korean_phrases):
     done = transcribe(str(korean_phrases[0][1]), "--language", "km", tmp_path=tmp_path)
     assert done.returncode == 1
-    assert "no speech model for language 'km'" in done.stderr
+    assert "no speech engine for language 'km'" in done.stderr
