@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from flask import Flask
@@ -59,26 +59,24 @@ def create_app(
     return app
 
 
-# Each feature's web module: it may expose `init_app(app)` (extensions it needs) and
-# `bp` or `blueprints`. Listed here, in order, so all wiring is in one place.
-FEATURE_WEB_MODULES = (
-    "prompts.views",
-    "ivr.views",
-    "call_routing.views",
-    "recordings.views",
-    "transcription.views",
-    "agent_console.views",
-)
+def feature_web_modules() -> tuple[ModuleType, ...]:
+    """Each feature's web module, in wiring order: it may expose `init_app(app)`
+    (extensions it needs) and `bp` or `blueprints`. Imported by name, so a missing or
+    misspelt module stops start-up instead of leaving its URLs out (Twilio's webhooks
+    among them)."""
+    from agent_console import views as agent_console_views
+    from call_routing import views as call_routing_views
+    from ivr import views as ivr_views
+    from prompts import views as prompts_views
+    from recordings import views as recordings_views
+    from transcription import views as transcription_views
+
+    return (prompts_views, ivr_views, call_routing_views, recordings_views,
+            transcription_views, agent_console_views)
 
 
 def _wire_features(app: Flask) -> None:
-    for module_name in FEATURE_WEB_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # that feature is not built yet
-            raise
+    for module in feature_web_modules():
         init_app = getattr(module, "init_app", None)
         if init_app is not None:
             init_app(app)

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from helpline import queues
 from helpline.config import ConfigError, load_config
 from helpline.settings import SettingsError, load_settings
+from ivr.cli import commands as ivr_commands
+from prompts.cli import commands as prompts_commands
+from simulator.cli import commands as simulator_commands
+from transcription.cli import commands as transcription_commands
 
-# `helpline bench <what>` → the function that runs it and returns a JSON-able dict.
-BENCHMARKS = {
-    "webhooks": "simulator.bench:bench_webhooks",
-    "routing": "call_routing.bench:bench_routing",
-    "transcription": "transcription.bench:bench_transcription",
-    "chaos": "helpline.chaos.bench:bench_chaos",
-}
+# The commands feature packages contribute (call, prompts, transcribe, twilio), imported
+# by name: a missing or misspelt module stops the CLI instead of hiding its commands.
+FEATURE_COMMANDS = (*simulator_commands, *prompts_commands, *transcription_commands,
+                    *ivr_commands)
+
+BENCHMARK_NAMES = ("chaos", "routing", "transcription", "webhooks")
+
+
+def benchmarks() -> dict[str, Callable[[list[str]], dict[str, Any]]]:
+    """`helpline bench <what>` → the function that runs it and returns a JSON-able dict.
+    Imported when a benchmark runs, not for every command: they bring load generators,
+    stacks and speech models with them."""
+    from call_routing.bench import bench_routing
+    from helpline.chaos.bench import bench_chaos
+    from simulator.bench import bench_webhooks
+    from transcription.bench import bench_transcription
+
+    return {"chaos": bench_chaos, "routing": bench_routing,
+            "transcription": bench_transcription, "webhooks": bench_webhooks}
 
 
 @click.group()
@@ -201,47 +218,26 @@ def audit_verify(as_json: bool, previous_key_files: tuple[str, ...],
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("what", type=click.Choice(sorted(BENCHMARKS)))
+@click.argument("what", type=click.Choice(BENCHMARK_NAMES))
 @click.option("--json", "as_json", is_flag=True, default=True, help="Print JSON (default).")
 @click.pass_context
 def bench(ctx: click.Context, what: str, as_json: bool) -> None:
     """Benchmarks: print JSON figures."""
-    module_name, _, func_name = BENCHMARKS[what].partition(":")
-    try:
-        func = getattr(importlib.import_module(module_name), func_name)
-    except (ImportError, AttributeError):
-        click.echo(f"helpline bench: {what} is not built yet", err=True)
-        sys.exit(1)
-    result = func(list(ctx.args))
+    result = benchmarks()[what](list(ctx.args))
     click.echo(json.dumps(result, indent=2))
 
 
-# Feature packages contribute their commands (call, transcribe, prompts, ...) by
-# exposing `commands` in their `cli` module.
-FEATURE_CLIS = ("simulator.cli", "prompts.cli", "transcription.cli", "call_routing.cli",
-                "recordings.cli", "agent_console.cli", "ivr.cli")
-
-
-def _add_feature_commands() -> None:
-    for module_name in FEATURE_CLIS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        for command in getattr(module, "commands", ()):
-            cli.add_command(command)
-
-
-_add_feature_commands()
+for _command in FEATURE_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:
     try:
         cli(standalone_mode=True)
     except (SettingsError, ConfigError) as exc:
-        click.echo(f"helpline: {exc}", err=True)
+        # A configuration error may be several problems: one line each, as settings are.
+        for line in str(exc).splitlines():
+            click.echo(f"helpline: {line}", err=True)
         sys.exit(1)
 if __name__ == "__main__":
     main()

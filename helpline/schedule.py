@@ -22,11 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from call_routing.service import routing_service
 from helpline import queues
 from helpline.backoff import Backoff
 from helpline.observability.logs import configure_logging
 from helpline.services import Services, build_services
 from helpline.settings import SettingsError, load_settings
+from ivr.callback_intake import requeue_lost_callbacks
+from recordings.jobs import purge_expired_audio
+from recordings.recovery import recover_missed_recordings
+from recordings.sweeper import sweep_intake
 
 ROUTING_TICK_SECONDS = 0.5
 ROUTING_HEAL_SECONDS = 10.0
@@ -70,12 +75,9 @@ class Loop:
 
 
 def duties(svc: Services) -> list[Loop]:
-    """Everything the scheduler does, imported explicitly: a typo fails at start-up."""
-    from call_routing.service import routing_service
-    from ivr.callback_intake import requeue_lost_callbacks
-    from recordings.recovery import recover_missed_recordings
-    from recordings.sweeper import sweep_intake
-
+    """Everything the scheduler does. Its parts are imported with this module, so a
+    missing or misspelt one stops the scheduler at start-up (not retried below as if
+    Redis were down, which left retention silently not running)."""
     reliability = svc.config.reliability
     routing = routing_service(svc)   # built before the threads share it
     promoter = DelayedJobPromoter(svc)
@@ -114,8 +116,6 @@ class DelayedJobPromoter:
 
 def enqueue_retention(svc: Services) -> None:
     """Retention runs on a worker; one job per hour however many schedulers enqueue it."""
-    from recordings.jobs import purge_expired_audio
-
     hour = int(time.time() // RETENTION_SECONDS)
     svc.queue(queues.MAINTENANCE).enqueue(purge_expired_audio, job_id=f"retention-{hour}",
                                           job_timeout=RETENTION_SECONDS)

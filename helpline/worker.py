@@ -13,11 +13,10 @@ worker killed with -9 leaves no orphaned scheduler process holding a lock.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rq import Queue, SimpleWorker, Worker
@@ -28,12 +27,20 @@ from helpline.observability.job_metrics import record_job_failure
 from helpline.observability.logs import configure_logging
 from helpline.settings import SettingsError, load_settings
 
+
+def _load_speech_models() -> None:
+    # Imported here: only a transcription worker pays for the speech engines' imports.
+    from transcription.registry import preload_for_worker
+
+    preload_for_worker()
+
+
 # Code a queue's jobs need loaded, keyed by that queue: run before a forking worker
 # that serves the queue alone takes jobs, so its work horses share one copy instead
 # of reloading it per job. Anywhere else it loads on the first job that needs it
 # (`run_preloads`).
-WORKER_PRELOADS: dict[str, list[str]] = {
-    queues.TRANSCRIPTION: ["transcription.registry:preload_for_worker"],
+WORKER_PRELOADS: dict[str, list[Callable[[], None]]] = {
+    queues.TRANSCRIPTION: [_load_speech_models],
 }
 
 RECONNECT_LONGEST_SECONDS = 5.0
@@ -107,15 +114,13 @@ def run_preloads(queue_names: Sequence[str] = queues.ALL, *, simple: bool = Fals
     not keep them waiting (the speech model has taken 69 s to load on a busy machine,
     during which no recording was downloaded)."""
     for name in queue_names:
-        paths = WORKER_PRELOADS.get(name, [])
-        if not paths or simple:
+        preloads = WORKER_PRELOADS.get(name, [])
+        if not preloads or simple:
             continue
         if len(queue_names) > 1:
             log.warning("the %s queue shares this forking worker with others: each of its "
                         "jobs loads what it needs itself; run a dedicated worker "
                         "(`helpline worker --queues %s`) to load it once", name, name)
             continue
-        for path in paths:
-            module_name, _, func_name = path.partition(":")
-            func = getattr(importlib.import_module(module_name), func_name)
-            func()
+        for preload in preloads:
+            preload()

@@ -14,6 +14,8 @@ try:
     configure_logging("web", _settings)
     app = create_app(_settings)
 except (SettingsError, ConfigError) as exc:
-    # One clear line for the operator instead of a traceback per gunicorn worker.
-    print(f"helpline: cannot start: {exc}", file=sys.stderr)
+    # Clear lines for the operator instead of a traceback per gunicorn worker: one per
+    # problem (a configuration file may have several).
+    for line in str(exc).splitlines():
+        print(f"helpline: cannot start: {line}", file=sys.stderr)
     raise SystemExit(1) from None
