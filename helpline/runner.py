@@ -29,6 +29,7 @@ import requests
 
 from helpline import listeners, local_stack, migrate, queues
 from helpline.backoff import Backoff
+from helpline.config import load_config
 from helpline.db import Database
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from helpline.embedded_redis import EmbeddedRedis
@@ -134,6 +135,9 @@ class StartupFailed(Exception):
 def run_stack(port: int | None = None, seed: bool = True,
               stand_in_port: int | None = None) -> int:
     settings = load_settings()
+    # A bad configuration file stops the stack here, one line per problem, before any
+    # child starts and fails on it.
+    load_config(settings.config_path)
     # A port the operator asked for is that port or an error; the defaults give way
     # to a free port, so a second stack (another clone) started alongside comes up.
     web_explicit = port is not None or bool(os.environ.get("PORT"))

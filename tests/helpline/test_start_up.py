@@ -129,3 +129,17 @@ def test_every_benchmark_named_is_importable():
     found = benchmarks()
     assert sorted(found) == sorted(BENCHMARK_NAMES)
     assert all(callable(run) for run in found.values())
+
+
+def test_helpline_run_refuses_a_bad_configuration_before_starting_anything(tmp_path):
+    config = misspelt_config(tmp_path)
+    env = make_environ(tmp_path, HELPLINE_CONFIG=str(config))
+    done = subprocess.run([sys.executable, "-m", "helpline", "run", "--no-seed"], env=env,
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"helpline: {config}: "
+        "numbers[5] (+661800000199).staff_line: expected true or false, got 'no'",
+        f"helpline: {config}: retension: unknown section — did you mean 'retention'?",
+    ]
+    assert "running" not in done.stdout
