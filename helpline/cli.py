@@ -11,6 +11,9 @@ import click
 
 from helpline import queues
 from helpline.config import ConfigError, load_config
+from helpline.pii_cli import pii_group
+from helpline.operations_cli import commands as operations_commands
+from helpline.pii_cli import pii_group
 from helpline.settings import SettingsError, load_settings
 from ivr.cli import commands as ivr_commands
 from prompts.cli import commands as prompts_commands
@@ -18,9 +21,10 @@ from simulator.cli import commands as simulator_commands
 from transcription.cli import commands as transcription_commands
 
 # The commands feature packages contribute (call, prompts, transcribe, twilio), imported
-# by name: a missing or misspelt module stops the CLI instead of hiding its commands.
+# by name: a missing or misspelt module stops the CLI instead of hiding its commands;
+# and the operator's maintenance commands (db, backup, restore).
 FEATURE_COMMANDS = (*simulator_commands, *prompts_commands, *transcription_commands,
-                    *ivr_commands)
+                    *ivr_commands, *operations_commands)
 
 BENCHMARK_NAMES = ("chaos", "routing", "transcription", "webhooks")
 
@@ -79,27 +83,6 @@ def scheduler() -> None:
     from helpline.schedule import run_scheduler
 
     run_scheduler()
-
-
-@cli.group()
-def db() -> None:
-    """Database migrations."""
-
-
-@db.command("upgrade")
-@click.argument("revision", default="heads")
-def db_upgrade(revision: str) -> None:
-    from helpline import migrate
-
-    migrate.upgrade(load_settings().database_url, revision)
-
-
-@db.command("downgrade")
-@click.argument("revision", default="-1")
-def db_downgrade(revision: str) -> None:
-    from helpline import migrate
-
-    migrate.downgrade(load_settings().database_url, revision)
 
 
 @cli.command("seed-demo")
@@ -215,6 +198,9 @@ def audit_verify(as_json: bool, previous_key_files: tuple[str, ...],
         for line in report_lines(report):
             click.echo(line)
     sys.exit(0 if report.ok else 1)
+
+
+cli.add_command(pii_group)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
