@@ -51,11 +51,13 @@ def _problem(detail: ErrorDetails, schema: type) -> str:
         return "missing"
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error", detail["msg"]))
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
     if kind == "literal_error":
         return f"{_shown(value)} is not one of {_choices(ctx.get('expected', ''))}"
     words = _WORDS.get(kind)
     if words is not None:
-        return words.format(got=_shown(value), **{k: _shown_limit(v) for k, v in ctx.items()})
+        return words.format(got=_shown(value), **{k: str(v) for k, v in ctx.items()})
     message = detail["msg"]
     return message[:1].lower() + message[1:]
 
@@ -142,10 +144,6 @@ def _unwrap(shape: Any) -> Any:
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _shown_limit(value: object) -> str:
-    return str(value)
 
 
 def _choices(expected: object) -> str:

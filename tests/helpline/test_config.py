@@ -179,6 +179,8 @@ WRONG_TYPES = [
      "numbers[3] (661800000104).number: write the number in quotes (\"+661800000104\")"),
     (["main_menu", 0, "key"], "12", "main_menu[0].key: '12' is not a phone key"),
     (["retention"], [90], "retention: expected a mapping, got [90]"),
+    (["numbers"], [], "numbers: must not be empty"),
+    (["numbers", 0, "menu"], "my", "numbers[0] (+661800000101).menu: expected a list, got 'my'"),
 ]
 
 
