@@ -11,7 +11,6 @@ import click
 
 from helpline import queues
 from helpline.config import ConfigError, load_config
-from helpline.pii_cli import pii_group
 from helpline.operations_cli import commands as operations_commands
 from helpline.pii_cli import pii_group
 from helpline.settings import SettingsError, load_settings
