@@ -82,7 +82,7 @@ PhoneKey = Annotated[str, BeforeValidator(_phone_key)]
 
 
 def _language_code(code: str) -> str:
-    if not LANGUAGE_CODE.match(code):
+    if not LANGUAGE_CODE.fullmatch(code):
         raise ValueError(f"{code!r} is not a language code like my, shn or id")
     return code
 
@@ -362,7 +362,7 @@ def _e164(number: object) -> object:
 
 
 def _country(code: str) -> str:
-    if not COUNTRY_CODE.match(code):
+    if not COUNTRY_CODE.fullmatch(code):
         raise ValueError("expected a two-letter country code like TH")
     return code
 
@@ -537,7 +537,7 @@ def _build(document: ConfigFile) -> HelplineConfig:
 
 
 def _is_e164(number: str) -> bool:
-    if not E164.match(number):
+    if not E164.fullmatch(number):
         return False
     try:
         parsed = phonenumbers.parse(number, None)

@@ -180,6 +180,10 @@ WRONG_TYPES = [
     (["main_menu", 0, "key"], "12", "main_menu[0].key: '12' is not a phone key"),
     (["retention"], [90], "retention: expected a mapping, got [90]"),
     (["numbers"], [], "numbers: must not be empty"),
+    (["numbers", 0, "country"], "TH\n",
+     "numbers[0] (+661800000101).country: expected a two-letter country code"),
+    (["numbers", 1, "number"], "+661800000102\n",
+     "numbers[1] (+661800000102\n).number: '+661800000102\\n' is not in E.164 form"),
     (["numbers", 0, "menu"], "my", "numbers[0] (+661800000101).menu: expected a list, got 'my'"),
 ]
 
