@@ -180,11 +180,15 @@ def run_stack(port: int | None = None, seed: bool = True,
                                             "--app-url", env["PUBLIC_BASE_URL"]], env,
                         listener=stand_in_socket)
 
+        # Every gunicorn worker keeps its metric samples in this instance's folder
+        # (emptied by helpline.gunicorn_conf as gunicorn starts); the web process only.
+        web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(settings.instance_dir / "metrics")}
         stack.start("web", [sys.executable, "-m", "gunicorn",
+                            "-c", "python:helpline.gunicorn_conf",
                             "--bind", f"fd://{web_socket.fileno()}",
                             "--workers", "2", "--worker-class", "gthread", "--threads", "8",
                             "--timeout", "120", "--graceful-timeout", "5",
-                            *_gunicorn_extras(), "helpline.wsgi:app"], env,
+                            *_gunicorn_extras(), "helpline.wsgi:app"], web_env,
                     listener=web_socket)
         # As in the Procfile: recordings never wait behind transcription, and the
         # speech model lives only in the transcriber. Neither forks per job: a fork
