@@ -30,6 +30,7 @@ from agent_console.prompt_matrix import coverage_matrix, prompt_audio_root
 from agent_console.staff import StaffError, create_staff
 from helpline.config import ConfigError, load_config
 from helpline.services import services
+from prompts.views import prompts_changed
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -201,6 +202,7 @@ def upload_prompt(language: str, prompt_id: str):  # type: ignore[no-untyped-def
                  subject_id=f"{language}/{prompt_id}", seconds=round(seconds, 2),
                  file=path.name)
     db.commit()
+    prompts_changed()
     flash(_("Saved the recording of %(prompt)s (%(language)s).", prompt=prompt_id,
             language=language))
     return redirect(url_for("admin.prompts", _anchor=f"p-{prompt_id}")), 303

@@ -7,14 +7,16 @@ and share this `Base`. `helpline.models` imports them all for Alembic.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -82,7 +84,12 @@ JOB_WAIT_SECONDS = 10.0
 WEB_WAIT_SECONDS = 1.0
 
 
-def make_engine(url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> Engine:
+def make_engine(url: str, *, wait_seconds: float = JOB_WAIT_SECONDS,
+                fast_commits: bool = False) -> Engine:
+    """`fast_commits` (the web process): SQLite commits without an fsync
+    (`synchronous=NORMAL` in WAL: safe when the process crashes, a power cut may undo
+    the last moments' commits) — except in sessions marked `Database.durable`, which
+    hold something a caller gave us."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -93,6 +100,7 @@ def make_engine(url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> Engine:
         engine = create_engine(url, pool_timeout=wait_seconds,
                                connect_args={"check_same_thread": False,
                                              "timeout": wait_seconds})
+        synchronous = "NORMAL" if fast_commits else "FULL"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -101,7 +109,14 @@ def make_engine(url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={wait_ms}")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.close()
+
+        if fast_commits:
+            @event.listens_for(engine, "checkin")
+            def _back_to_fast(dbapi_connection: Any, _record: Any) -> None:
+                # A durable commit raised it for one transaction only.
+                dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
         return engine
     # A statement gets a little longer than a lock wait, so a lock shows up as a lock.
@@ -110,6 +125,14 @@ def make_engine(url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> Engine:
                          pool_timeout=wait_seconds,
                          connect_args={"options": options,
                                        "connect_timeout": max(2, int(wait_seconds))})
+
+
+class WriteGateBusy(OperationalError):
+    """This process's writers did not make way within the wait: the database is busy."""
+
+    def __init__(self, wait_seconds: float) -> None:
+        super().__init__(f"write gate not free within {wait_seconds} s", None,
+                         Exception("database busy"))
 
 
 def _create_private(url: str) -> None:
@@ -131,14 +154,52 @@ def _create_private(url: str) -> None:
 class Database:
     """One engine and a scoped session for the web process, plain sessions for jobs."""
 
-    def __init__(self, url: str, *, wait_seconds: float = JOB_WAIT_SECONDS) -> None:
+    def __init__(self, url: str, *, wait_seconds: float = JOB_WAIT_SECONDS,
+                 fast_commits: bool = False) -> None:
         # Every mapper must be known before the first query resolves relationships.
         import helpline.models  # noqa: F401
 
         self.url = url
-        self.engine = make_engine(url, wait_seconds=wait_seconds)
+        self.wait_seconds = wait_seconds
+        self.engine = make_engine(url, wait_seconds=wait_seconds, fast_commits=fast_commits)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.scoped = scoped_session(self.session_factory)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite lets one writer in at a time and makes the others sleep in its busy
+        # handler (steps of up to 100 ms); threads of one process queue on this lock
+        # instead and go in the moment it is free. PostgreSQL locks rows: no gate.
+        self._write_gate = threading.Lock() if self.is_sqlite else None
+        self.fast_commits = fast_commits
+        if fast_commits and self.is_sqlite:
+            event.listen(self.session_factory, "after_commit", self._sync_after_commit)
+
+    def _sync_after_commit(self, session: Session) -> None:
+        if session.info.pop("durable", False):
+            # With synchronous=NORMAL SQLite syncs the log before every checkpoint.
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def writing(self) -> AbstractContextManager[object]:
+        """Around a request's writes and commit: SQLite's write lock is then held for
+        the writes alone, never while the request is still reading or deciding."""
+        if self._write_gate is None:
+            return nullcontext()
+        return _held(self._write_gate, self.wait_seconds)
+
+    def durable(self, session: Session) -> None:
+        """Call before a transaction's first write when it will hold something a caller
+        gave us (a number to call back): its commit then waits for the disk."""
+        if not (self.fast_commits and self.is_sqlite):
+            return
+        connection = session.connection().connection.dbapi_connection
+        if connection is None:
+            return
+        if connection.in_transaction:
+            # SQLite cannot change the safety level inside a transaction: sync the
+            # write-ahead log right after the commit instead.
+            session.info["durable"] = True
+        else:
+            connection.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -156,3 +217,13 @@ class Database:
     def dispose(self) -> None:
         self.scoped.remove()
         self.engine.dispose()
+
+
+@contextmanager
+def _held(lock: threading.Lock, wait_seconds: float) -> Iterator[object]:
+    if not lock.acquire(timeout=wait_seconds):
+        raise WriteGateBusy(wait_seconds)
+    try:
+        yield lock
+    finally:
+        lock.release()

@@ -19,6 +19,7 @@ from helpline.services import services
 from prompts import AUDIO_DIR
 from prompts.catalogue import PROMPTS, normalise_params
 from prompts.errors import InvalidPromptParams, TtsError
+from prompts.freshness import PromptsVersion
 from prompts.resolver import AUDIO_EXTENSIONS, AudioFile, PromptResolver
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ MIMETYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 
 def init_app(app: Flask) -> None:
     svc = app.extensions["helpline"]
+    if "prompts.version" not in svc.extras:
+        svc.extras["prompts.version"] = PromptsVersion(svc.redis)
     if "prompts" not in svc.extras:
         svc.extras["prompts"] = PromptResolver(
             svc.config, audio_dir=AUDIO_DIR, cache_dir=svc.settings.instance_dir / "prompt-cache")
@@ -39,6 +42,12 @@ def init_app(app: Flask) -> None:
 
 def resolver() -> PromptResolver:
     return services().extras["prompts"]  # type: ignore[no-any-return]
+
+
+def prompts_changed() -> None:
+    """Call after anything that changes what callers hear (upload, record, review,
+    import): cached resolutions and TwiML are rebuilt."""
+    services().extras["prompts.version"].bump()
 
 
 @bp.get("/audio/hold.<ext>")
