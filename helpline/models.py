@@ -4,11 +4,13 @@ from agent_console.models import AgentStateChange, AuditEntry, StaffSkill, Staff
 from call_routing.rota.models import RotaException, WeeklyShiftRow
 from helpline.db import Base, HealthProbe
 from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
+from prompts.models import PromptItem, PromptReviewer, PromptStateVersion
 from recordings.models import Recording
 from transcription.models import Transcript
 
 __all__ = [
     "AgentStateChange", "AuditEntry", "Base", "Call", "CallEvent", "Caller", "CallbackRequest",
-    "HealthProbe", "Notice", "Recording", "RotaException", "StaffSkill", "StaffUser", "Ticket",
+    "HealthProbe", "Notice", "PromptItem", "PromptReviewer", "PromptStateVersion",
+    "Recording", "RotaException", "StaffSkill", "StaffUser", "Ticket",
     "Transcript", "WeeklyShiftRow",
 ]

@@ -75,9 +75,11 @@ def _render_prompt(parent: Any, step: Prompt, resolve: Callable[[Prompt], list[A
         if utterance.kind == "play":
             parent.play(absolute(utterance.url))
         else:
-            # Twilio's default voice speaks neither Thai nor Indonesian: name one that does.
+            # Twilio's default voice speaks neither Thai nor Indonesian: name one that does
+            # (the language's configured twilio_voice, or the locale's default one).
             parent.say(utterance.text, language=utterance.say_language,
-                       voice=say_voice(utterance.say_language))
+                       voice=getattr(utterance, "say_voice", None)
+                       or say_voice(utterance.say_language))
 
 
 def last_resort(audio_url: str) -> str:

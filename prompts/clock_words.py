@@ -27,6 +27,9 @@ DAY_WORDS = {
            "ថ្ងៃសៅរ៍", "ថ្ងៃអាទិត្យ"),
     "ne": ("आज", "भोलि", "सोमबार", "मङ्गलबार", "बुधबार", "बिहीबार", "शुक्रबार", "शनिबार",
            "आइतबार"),
+    # Shan (espeak-ng's shn voice reads these); a draft for a Shan speaker to review.
+    "shn": ("မိူဝ်ႈၼႆႉ", "မိူဝ်ႈၽုၵ်ႈ", "ဝၼ်းၸၼ်", "ဝၼ်းဢၢင်းၵၢၼ်း", "ဝၼ်းပုတ်ႉ", "ဝၼ်းၽတ်း",
+            "ဝၼ်းသုၵ်း", "ဝၼ်းသဝ်", "ဝၼ်းဢႃးတိတ်ႉ"),
     "id": ("hari ini", "besok", "hari Senin", "hari Selasa", "hari Rabu", "hari Kamis",
            "hari Jumat", "hari Sabtu", "hari Minggu"),
 }
@@ -111,5 +114,11 @@ def _indonesian(hour: int, minute: int) -> str:
     return f"pukul {hour}" + ("" if minute == 0 else f" lewat {minute} menit")
 
 
-_WRITERS = {"en": _english, "my": _burmese, "km": _khmer, "ne": _nepali, "th": _thai,
+def _shan(hour: int, minute: int) -> str:
+    # Twenty-four hour clock in Western digits, which the Shan voice reads in Shan.
+    minutes = "" if minute == 0 else f" {minute} မိၼိတ်ႉ"
+    return f"မူင်း {hour}{minutes}"
+
+
+_WRITERS = {"shn": _shan, "en": _english, "my": _burmese, "km": _khmer, "ne": _nepali, "th": _thai,
             "lo": _lao, "id": _indonesian}

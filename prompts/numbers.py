@@ -18,7 +18,11 @@ DEVANAGARI_DIGITS = "०१२३४५६७८९"
 KHMER_DIGITS = "០១២៣៤៥៦៧៨៩"
 WESTERN_DIGITS = "0123456789"
 
-DIGITS = {"my": MYANMAR_DIGITS, "ne": DEVANAGARI_DIGITS, "km": KHMER_DIGITS}
+# S'gaw Karen and Mon write Myanmar digits (no voice reads them: they are what a person
+# recording the prompt reads); Shan and Kachin use Western digits, which espeak-ng's
+# Shan voice reads as Shan numbers.
+DIGITS = {"my": MYANMAR_DIGITS, "ne": DEVANAGARI_DIGITS, "km": KHMER_DIGITS,
+          "ksw": MYANMAR_DIGITS, "mnw": MYANMAR_DIGITS}
 
 # The keypad's "*" and "#" as callers hear them named on hotlines in each language.
 KEY_WORDS = {
@@ -29,6 +33,8 @@ KEY_WORDS = {
     "km": {"*": "សញ្ញាផ្កាយ", "#": "សញ្ញាការ៉េ"},
     "ne": {"*": "स्टार", "#": "ह्यास"},
     "id": {"*": "bintang", "#": "pagar"},
+    # Shan: "star" and "four corners" (as Thai names the keys); drafts for a reviewer.
+    "shn": {"*": "လၢဝ်", "#": "သီႇၸဵင်ႇ"},
 }
 
 _BURMESE_UNITS = ("", "တစ်", "နှစ်", "သုံး", "လေး", "ငါး", "ခြောက်", "ခုနစ်", "ရှစ်", "ကိုး")

@@ -19,7 +19,7 @@ from prompts.catalogue import (
 )
 from prompts.errors import CatalogueError, InvalidPromptParams, UnknownPrompt
 
-FULL_LANGUAGES = ("my", "km", "th", "lo", "ne", "id", "en")
+FULL_LANGUAGES = ("my", "km", "th", "lo", "ne", "id", "en", "shn", "kac", "ksw", "mnw")
 DIALECTS = ("shn", "kac", "ksw", "mnw")
 
 
@@ -35,10 +35,24 @@ def test_every_prompt_has_a_text_in_each_written_language(catalogue, language):
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_each_dialect_has_its_own_language_option_naming_it(catalogue, dialect):
-    entry = catalogue.text("language_option", dialect)
-    assert entry is not None and entry.spoken_in == "my"
-    assert entry.text != catalogue.text("language_option", "my").text
+def test_each_dialect_has_its_own_texts_as_drafts(catalogue, dialect):
+    """Shan, Kachin, S'gaw Karen and Mon: every prompt in the language itself (drafts for
+    a native reviewer), and a Burmese sentence naming the dialect for its menu option
+    until its own is recorded or voiced."""
+    entries = [catalogue.text(pid, dialect) for pid in PROMPT_IDS]
+    assert all(entry is not None and entry.spoken_in == dialect for entry in entries)
+    assert not any(entry.reviewed for entry in entries if entry)
+    naming = catalogue.language_option_naming("my", dialect)
+    assert naming is not None and naming.text != catalogue.text("language_option", "my").text
+
+
+@pytest.mark.parametrize(("dialect", "script"), [
+    ("shn", r"[\u1000-\u109f]"), ("ksw", r"[\u1000-\u109f]"), ("mnw", r"[\u1000-\u109f]"),
+    ("kac", r"^[\x00-\x7f]+$"),
+])
+def test_dialect_texts_are_in_their_script(catalogue, dialect, script):
+    for entry in catalogue.entries(dialect):
+        assert re.search(script, entry.text), (dialect, entry.prompt_id)
 
 
 def test_texts_are_unreviewed_until_a_named_speaker_approves(catalogue):
@@ -53,10 +67,11 @@ def detector() -> ZawgyiDetector:
         return ZawgyiDetector()
 
 
-def test_burmese_script_texts_are_unicode_not_zawgyi(catalogue, detector):
-    burmese_script = [e for e in catalogue.entries() if e.spoken_in == "my"]
-    assert len(burmese_script) == len(PROMPT_IDS) + len(DIALECTS)
-    for entry in burmese_script:
+def test_myanmar_script_texts_are_unicode_not_zawgyi(catalogue, detector):
+    myanmar_script = [e for e in catalogue.entries() if e.language in ("my", "shn", "ksw", "mnw")]
+    myanmar_script += [catalogue.language_option_naming("my", d) for d in DIALECTS]
+    assert len(myanmar_script) == 4 * len(PROMPT_IDS) + len(DIALECTS)
+    for entry in myanmar_script:
         assert detector.get_zawgyi_probability(entry.text) < 0.05, entry.prompt_id
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpline.config import parse_config
+from helpline.config import ConfigError, parse_config
 from prompts import AUDIO_DIR
 from prompts.catalogue import PROMPT_IDS, SAMPLE_PARAMS, params_for
 from prompts.coverage import coverage
 from prompts.errors import InvalidPromptParams, PromptUnavailable, UnknownPrompt
 from prompts.resolver import PromptResolver, Utterance, parse_audio_url
+from prompts.state import PromptState, RecordingRef, TextRef
 from tests.prompts.helpers import demo_config_text_with_khmer_fallback, make_config
 
 
@@ -141,7 +142,7 @@ def test_what_demo_callers_hear(demo_resolver):
     config, resolver = demo_resolver
     spoken = {code: resolver.resolve("welcome", code)[0].language
               for code in ("my", "shn", "kac", "ksw", "mnw", "km", "th", "lo", "ne", "id", "en")}
-    assert spoken == {"my": "my", "shn": "my", "kac": "my", "ksw": "my", "mnw": "my",
+    assert spoken == {"my": "my", "shn": "shn", "kac": "my", "ksw": "my", "mnw": "my",
                       # Khmer: no voice anywhere, so its configured fallback until recorded.
                       "km": config.languages["km"].fallback, "th": "th", "lo": "th",
                       "ne": "ne", "id": "id", "en": "en"}
@@ -164,3 +165,121 @@ def test_a_play_url_names_its_prompt(tmp_path):
     assert parse_audio_url("https://helpline.example" + said.url) == (
         "th", "voicemail_prompt", {"key": "#"})
     assert parse_audio_url("/prompts/audio/hold.wav") is None
+
+
+# ---------------------------------------------------------------- review states and order
+
+WAV = b"RIFF-not-decoded-here"
+
+
+def stored(tmp_path: Path, language: str, name: str, state: str) -> RecordingRef:
+    """A recording in the store's layout (content-addressed under items/)."""
+    prompt_id, _, variant = name.partition(".")
+    relative = f"{language}/items/{name}-{state}.wav"
+    path = tmp_path / "audio" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(WAV)
+    return RecordingRef(language, prompt_id, variant, state, file=relative, version=state[:6])
+
+
+def state_of(*refs: RecordingRef, texts: tuple[TextRef, ...] = (), version: int = 1
+             ) -> PromptState:
+    return PromptState(version=version,
+                       recordings={(r.language, r.prompt_id, r.variant, r.state): r for r in refs},
+                       texts={(t.language, t.prompt_id, t.state): t for t in texts})
+
+
+@pytest.mark.parametrize(("have", "stage"), [
+    # (reviewed recording, reviewed text, draft recording) → what plays
+    ((True, True, True), "recorded_reviewed"),
+    ((False, True, True), "tts_reviewed"),
+    ((False, False, True), "recorded"),
+    ((False, False, False), "tts"),
+])
+def test_resolution_order_by_review_state(tmp_path, have, stage):
+    reviewed_rec, reviewed_text, draft_rec = have
+    refs = [stored(tmp_path, "th", "goodbye", "reviewed")] if reviewed_rec else []
+    refs += [stored(tmp_path, "th", "goodbye", "draft")] if draft_rec else []
+    texts = (TextRef("th", "goodbye", "reviewed", "ขอบคุณที่โทรมา", by="rev@example.org"),
+             ) if reviewed_text else ()
+    resolver = resolver_for(make_config(languages=THAI), tmp_path)
+    found = resolver.explain("goodbye", "th", state=state_of(*refs, texts=texts))
+    assert found.stage == stage
+    if stage == "recorded_reviewed":
+        assert found.utterance.url.endswith("v=review")
+    if stage == "recorded":
+        assert found.utterance.url.endswith("v=draft")
+
+
+def test_a_draft_recording_never_replaces_a_reviewed_one(tmp_path):
+    resolver = resolver_for(make_config(languages=THAI), tmp_path)
+    both = state_of(stored(tmp_path, "th", "welcome", "reviewed"),
+                    stored(tmp_path, "th", "welcome", "draft"))
+    audio = resolver.audio_file("th", "welcome", {}, "wav", state=both)
+    assert audio is not None and audio.path.name == "welcome-reviewed.wav"
+
+
+def test_resolution_is_a_function_of_the_state_passed(tmp_path):
+    resolver = resolver_for(make_config(languages=THAI), tmp_path)
+    empty, recorded = state_of(version=1), state_of(stored(tmp_path, "th", "welcome", "draft"),
+                                                    version=2)
+    assert resolver.explain("welcome", "th", state=empty).stage == "tts"
+    assert resolver.explain("welcome", "th", state=recorded).stage == "recorded"
+    assert resolver.explain("welcome", "th", state=empty).stage == "tts"
+
+
+TWILIO_THAI = {"th": {"espeak_voice": "th", "twilio_say_language": "th-TH",
+                      "twilio_voice": "Google.th-TH-Standard-A"}}
+
+
+def test_a_configured_twilio_voice_only_on_a_real_twilio_account(tmp_path):
+    config = make_config(languages=TWILIO_THAI)
+    real = PromptResolver(config, audio_dir=tmp_path / "audio", cache_dir=tmp_path / "c",
+                          real_twilio=True)
+    [said] = real.resolve("goodbye", "th", state=state_of())
+    assert (said.kind, said.say_language, said.say_voice) == (
+        "say", "th-TH", "Google.th-TH-Standard-A")
+    # The stand-in has no Google voices: espeak-ng there.
+    [local] = resolver_for(config, tmp_path).resolve("goodbye", "th", state=state_of())
+    assert local.kind == "play"
+    # A reviewed recording still beats the voice.
+    reviewed = state_of(stored(tmp_path, "th", "goodbye", "reviewed"))
+    assert real.explain("goodbye", "th", state=reviewed).stage == "recorded_reviewed"
+
+
+def test_prompt_order_is_configurable_per_language(tmp_path):
+    config = make_config(languages={"th": {**TWILIO_THAI["th"], "prompt_order": [
+        "twilio_voice", "recorded_reviewed", "tts"]}})
+    real = PromptResolver(config, audio_dir=tmp_path / "audio", cache_dir=tmp_path / "c",
+                          real_twilio=True)
+    draft = state_of(stored(tmp_path, "th", "goodbye", "draft"),
+                     stored(tmp_path, "th", "goodbye", "reviewed"))
+    assert real.explain("goodbye", "th", state=draft).stage == "twilio_voice"
+
+
+@pytest.mark.parametrize(("details", "problem"), [
+    ({"twilio_say_language": "th-TH", "twilio_voice": "Polly.Joanna"},
+     "languages.th.twilio_voice: 'Polly.Joanna' speaks en-US"),
+    ({"twilio_say_language": "my-MM", "twilio_voice": "Google.my-MM-Standard-A"},
+     "languages.th.twilio_voice: 'Google.my-MM-Standard-A' is not in Twilio's voice table"),
+    ({"prompt_order": ["recorded", "espeak"]},
+     "languages.th.prompt_order: unknown source(s) espeak"),
+])
+def test_only_voice_pairs_twilio_documents_are_accepted(details, problem):
+    with pytest.raises(ConfigError) as caught:
+        make_config(languages={"th": details})
+    assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_dialect_menu_option_in_burmese_is_a_fallback_until_recorded(tmp_path):
+    config = make_config(
+        languages={"my": {"espeak_voice": "my"}, "kac": {"parent": "my", "fallback": "my"}},
+        numbers=[{"number": "+661800000101", "name": "line", "country": "TH",
+                  "menu": ["my", "kac"], "default_language": "my"}])
+    resolver = resolver_for(config, tmp_path)
+    report = coverage(config, resolver, state=state_of())
+    assert report["languages"]["kac"]["language_option"] == "fallback:my"
+    assert report["languages"]["my"]["language_option"] == "tts"
+    recorded = state_of(stored(tmp_path, "kac", "language_option.2", "draft"))
+    report = coverage(config, resolver, state=recorded)
+    assert report["languages"]["kac"]["language_option"] == "recorded"

@@ -69,20 +69,73 @@ def test_anything_outside_the_whitelist_is_404(client, path):
     assert client.get(path).status_code == 404
 
 
-def test_a_recorded_file_is_served_as_recorded(client, resolver, tmp_path, monkeypatch):
-    recording = tmp_path / "audio" / "th" / "welcome.wav"
-    recording.parent.mkdir(parents=True)
-    with wave.open(str(recording), "wb") as audio:
+def phone_wav(level: int) -> bytes:
+    buffer = BytesIO()
+    with wave.open(buffer, "wb") as audio:
         audio.setnchannels(1)
         audio.setsampwidth(2)
         audio.setframerate(8000)
-        audio.writeframes(b"\x01\x00" * 8000)
-    monkeypatch.setattr(resolver, "audio_dir", tmp_path / "audio")
-    [said] = resolver.resolve("welcome", "th")
-    assert said.url.startswith("/prompts/audio/th/welcome.wav?v=")
-    assert client.get(said.url).data == recording.read_bytes()
+        audio.writeframes(level.to_bytes(2, "little", signed=True) * 8000)
+    return buffer.getvalue()
+
+
+def test_a_stored_recording_plays_as_a_draft_until_a_reviewed_one_replaces_it(
+        client, services, resolver):
+    from prompts import store
+    from tests.builders import create_staff_member
+
+    with services.db.session() as session:
+        recorder = create_staff_member(session, email="rec@example.org", skills={"th": 5})
+        reviewer = create_staff_member(session, email="rev@example.org", skills={"th": 5})
+        store.grant_reviewer(session, staff=reviewer, language="th", granted_by_id=None)
+        first = store.add_recording(session, recordings_dir=resolver.recordings_dir,
+                                    language="th", prompt_id="welcome", variant="",
+                                    wav=phone_wav(100), seconds=1.0, source="upload",
+                                    recorded_by_id=recorder.id)
+        first_id, reviewer_id = first.id, reviewer.id
+    found = resolver.explain("welcome", "th")
+    assert found.stage == "recorded" and found.recording.recorded_by == "rec@example.org"
+    assert client.get(found.utterance.url).data == phone_wav(100)
     as_mp3 = client.get("/prompts/audio/th/welcome.mp3")
     assert as_mp3.status_code == 200 and as_mp3.mimetype == "audio/mpeg"
+
+    with services.db.session() as session:
+        from agent_console.models import StaffUser
+
+        store.approve(session, item_id=first_id, reviewer=session.get(StaffUser, reviewer_id))
+        # A newer draft arrives: the reviewed recording keeps playing.
+        store.add_recording(session, recordings_dir=resolver.recordings_dir, language="th",
+                            prompt_id="welcome", variant="", wav=phone_wav(200), seconds=1.0,
+                            source="upload", recorded_by_id=reviewer_id)
+    found = resolver.explain("welcome", "th")
+    assert found.stage == "recorded_reviewed" and found.recording.reviewed_by == "rev@example.org"
+    assert client.get(found.utterance.url).data == phone_wav(100)
+
+
+def test_a_reviewer_cannot_approve_their_own_recording_or_another_language(services, resolver):
+    from prompts import store
+    from tests.builders import create_staff_member
+
+    with services.db.session() as session:
+        both = create_staff_member(session, email="both@example.org", skills={"th": 5, "lo": 2})
+        store.grant_reviewer(session, staff=both, language="th", granted_by_id=None)
+        with pytest.raises(store.ReviewError) as weak:
+            store.grant_reviewer(session, staff=both, language="lo", granted_by_id=None)
+        assert weak.value.code == "needs_skill"
+        own = store.add_recording(session, recordings_dir=resolver.recordings_dir,
+                                  language="th", prompt_id="goodbye", variant="",
+                                  wav=phone_wav(100), seconds=1.0, source="upload",
+                                  recorded_by_id=both.id)
+        lao = store.add_recording(session, recordings_dir=resolver.recordings_dir,
+                                  language="lo", prompt_id="goodbye", variant="",
+                                  wav=phone_wav(100), seconds=1.0, source="upload")
+        with pytest.raises(store.ReviewError) as mine:
+            store.approve(session, item_id=own.id, reviewer=both)
+        with pytest.raises(store.ReviewError) as other:
+            store.approve(session, item_id=lao.id, reviewer=both)
+        assert (mine.value.code, other.value.code) == ("own_recording", "not_a_reviewer")
+        version = store.state_version(session)
+    assert resolver.state().version == version
 
 
 @pytest.mark.parametrize(("ext", "mimetype"), [("mp3", "audio/mpeg"), ("wav", "audio/wav")])
