@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from helpline.services import services
 from prompts.catalogue import PROMPTS, normalise_params
 from prompts.errors import InvalidPromptParams, TtsError
+from prompts.freshness import PromptsVersion
 from prompts.resolver import AUDIO_EXTENSIONS, AudioFile, PromptResolver
 from prompts.wiring import build_resolver
 
@@ -32,12 +33,20 @@ MIMETYPES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 
 def init_app(app: Flask) -> None:
     svc = app.extensions["helpline"]
+    if "prompts.version" not in svc.extras:
+        svc.extras["prompts.version"] = PromptsVersion(svc.redis)
     if "prompts" not in svc.extras:
         svc.extras["prompts"] = build_resolver(app)
 
 
 def resolver() -> PromptResolver:
     return services().extras["prompts"]  # type: ignore[no-any-return]
+
+
+def prompts_changed() -> None:
+    """Call after anything that changes what callers hear (upload, record, review,
+    import): cached resolutions and TwiML are rebuilt."""
+    services().extras["prompts.version"].bump()
 
 
 @bp.get("/audio/hold.<ext>")
