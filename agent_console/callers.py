@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from helpline.pii import caller_reference, mask_number
+from helpline.pii import mask_number
 from helpline.services import services
 from ivr.models import Caller
 
@@ -33,6 +33,6 @@ def caller_summary(session: Session, caller_id: int | None) -> CallerSummary | N
             masked = mask_number(services().pii.decrypt(caller.number_encrypted))
         except ValueError:
             masked = "••••"  # encrypted under an older key: nothing to show
-    return CallerSummary(id=caller.id, reference=caller_reference(caller.number_hmac),
+    return CallerSummary(id=caller.id, reference=caller.shown_reference,
                          masked_number=masked, call_count=caller.call_count or 0,
                          flags=tuple(caller.flags or ()))

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agent_console.models import AgentStateChange, StaffUser, Ticket
-from helpline.pii import caller_reference
 from ivr.models import Call, CallbackRequest, CallEvent
 from recordings.models import Recording
 
@@ -86,7 +85,7 @@ def call_facts(session: Session, call_sid: str) -> CallFacts:
     call = find_call(session, call_sid)
     if call is None:
         return CallFacts(False, None, None)
-    reference = caller_reference(call.caller.number_hmac) if call.caller else None
+    reference = call.caller.shown_reference if call.caller else None
     repeat = bool(call.caller and (call.caller.call_count or 0) > 1)
     return CallFacts(bool(call.consented_to_recording), call.number_called, reference, repeat)
 

@@ -60,6 +60,9 @@ class Settings:
     twilio_api_key_secret: str | None = None
     twilio_twiml_app_sid: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    # Older PII keys, listed after the newest in HELPLINE_PII_KEY: they still decrypt
+    # and find callers until `helpline pii rotate` has moved everything off them.
+    pii_retired_keys: tuple[bytes, ...] = ()
     # Secrets of the Twilio SharedKeys that sign webhooks matched by a Webhooks Rule
     # (those carry X-Twilio-Webhooks-Signature-Settings); two while a key rotates.
     twilio_webhook_shared_key_secrets: tuple[str, ...] = ()
@@ -105,7 +108,7 @@ def load_settings(
                             "set a long random value, or unset it to generate one")
 
     pii_raw = env.get("HELPLINE_PII_KEY") or _instance_secret(instance / "pii_key", _new_pii_key)
-    pii_key = _decode_pii_key(pii_raw)
+    pii_key, *pii_retired_keys = _decode_pii_keys(pii_raw)
 
     config_path = Path(env.get("HELPLINE_CONFIG") or DEMO_CONFIG)
     if not config_path.is_file():
@@ -155,6 +158,7 @@ def load_settings(
         redis_url=redis_url,
         secret_key=secret_key,
         pii_key=pii_key,
+        pii_retired_keys=tuple(pii_retired_keys),
         config_path=config_path,
         twilio_account_sid=account_sid,
         twilio_auth_token=auth_token,
@@ -280,6 +284,14 @@ def _parse_vosk_models(raw: str) -> dict[str, Path]:
                                 "unpack the Vosk model there or correct the path")
         models[language.strip()] = Path(path)
     return models
+
+
+def _decode_pii_keys(raw: str) -> list[bytes]:
+    """`NEW[,OLD...]`: the newest key first, then keys being rotated out."""
+    keys = [_decode_pii_key(part.strip()) for part in raw.split(",") if part.strip()]
+    if not keys:
+        keys = [_decode_pii_key("")]
+    return keys
 
 
 def _decode_pii_key(raw: str) -> bytes:

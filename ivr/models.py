@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpline.db import Base, UTCDateTime, utcnow
+from helpline.pii import caller_reference
 
 
 class Caller(Base):
@@ -17,6 +18,13 @@ class Caller(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # HMAC-SHA256 of the E.164 number: links repeat callers, cannot be reversed.
     number_hmac: Mapped[str] = mapped_column(String(64), unique=True)
+    # Which keys made number_hmac (helpline.pii): a key id, or a chain of them for a
+    # caller re-keyed by `helpline pii rotate` without their number. None: made
+    # before keys were versioned, with the oldest key HELPLINE_PII_KEY lists.
+    number_hmac_version: Mapped[str | None] = mapped_column(String(255))
+    # The caller's reference as agents first saw it (caller_reference of the link
+    # before a key rotation changed it); None while the link never changed.
+    reference: Mapped[str | None] = mapped_column(String(16))
     # Fernet token of the number; kept only while a callback or follow-up needs it.
     number_encrypted: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -25,6 +33,22 @@ class Caller(Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     calls: Mapped[list[Call]] = relationship(back_populates="caller")
+
+    @property
+    def shown_reference(self) -> str:
+        """The reference agents see; it survives a rotation of the PII keys."""
+        return self.reference or caller_reference(self.number_hmac)
+
+
+class CallerLinkVersion(Base):
+    """A chained link version callers are stored under, with the retired HMAC keys
+    it needs, sealed with the newest PII key (helpline.pii_rotation)."""
+
+    __tablename__ = "caller_link_versions"
+
+    version: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sealed_keys: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Call(Base):
