@@ -268,3 +268,40 @@ def test_the_configurations_tests_build_load(tmp_path: Path):
     assert load_config(chaos).reliability.intake_sweep_seconds == 2
     assert parse_config(yaml.safe_load(demo_config_text_with_khmer_fallback())
                         ).language("km").fallback == "th"
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path):
+    # PyYAML keeps the later one silently: here the 30-day retention would be lost.
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    path = tmp_path / "helpline.yaml"
+    path.write_text(text.replace("retention:\n", "retention:\n  audio_days: 30\n", 1)
+                    + "\nretention:\n  audio_days: 90\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    first = text.splitlines().index("retention:") + 1
+    [problem] = caught.value.problems
+    assert problem.endswith(f": retention is given twice (first at line {first})")
+    assert problem.startswith("line ")
+
+
+def test_a_key_given_twice_in_one_entry_is_an_error(tmp_path: Path):
+    path = tmp_path / "helpline.yaml"
+    path.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace(
+        "    staff_line: true\n", "    staff_line: true\n    staff_line: false\n"),
+        encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "staff_line is given twice" in caught.value.problems[0]
+
+
+def test_yaml_merge_keys_still_work(tmp_path: Path):
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    khmer = '  - number: "+661800000102"\n'
+    nepali = '  - number: "+661800000104"\n    name: Nepali line\n    country: TH\n'
+    assert khmer in text and nepali in text
+    path = tmp_path / "helpline.yaml"
+    path.write_text(text.replace(khmer, '  - &thai_line\n    number: "+661800000102"\n')
+                    .replace(nepali, '  - <<: *thai_line\n    number: "+661800000104"\n'
+                             '    name: Nepali line\n'), encoding="utf-8")
+    nepali_line = load_config(path).number("+661800000104")
+    assert (nepali_line.country, nepali_line.language) == ("TH", "ne")
