@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -101,4 +102,52 @@ def db_check(fresh: bool) -> None:
     click.echo(f"the models and {where} agree")
 
 
-commands = [db]
+@click.command()
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--without-secrets", is_flag=True,
+              help="Leave the instance secrets (pii_key, secret_key) out, to keep apart.")
+def backup(dest: Path, without_secrets: bool) -> None:
+    """Back up the database, recordings and instance secrets into the archive DEST
+    (.tar, or .tar.gz), with a SHA-256 manifest; the stack may keep running."""
+    from helpline.backup.archive import ArchiveError
+    from helpline.backup.databases import DatabaseBackupError
+    from helpline.backup.operations import backup as run_backup
+
+    try:
+        report = run_backup(load_settings(), dest, secrets=not without_secrets)
+    except (ArchiveError, DatabaseBackupError) as exc:
+        click.echo(f"helpline backup: {exc}", err=True)
+        sys.exit(1)
+    for warning in report["warnings"]:
+        click.echo(f"helpline backup: warning: {warning}", err=True)
+    click.echo(json.dumps(report, indent=2))
+
+
+@click.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace a database and recordings that already hold data.")
+def restore(src: Path, force: bool) -> None:
+    """Restore a `helpline backup` archive into this (empty, stopped) instance; the
+    whole archive is verified first and a corrupted one is refused. Exit 1 when the
+    restored data does not check out."""
+    from helpline.backup.archive import ArchiveError
+    from helpline.backup.databases import DatabaseBackupError
+    from helpline.backup.operations import RestoreRefused
+    from helpline.backup.operations import restore as run_restore
+
+    try:
+        report = run_restore(load_settings(), src, force=force)
+    except (ArchiveError, DatabaseBackupError, RestoreRefused) as exc:
+        click.echo(f"helpline restore: {exc}", err=True)
+        sys.exit(1)
+    for warning in report["warnings"]:
+        click.echo(f"helpline restore: warning: {warning}", err=True)
+    for problem in report["problems"]:
+        click.echo(f"helpline restore: {problem}", err=True)
+    click.echo(json.dumps(report, indent=2))
+    if report["problems"]:
+        sys.exit(1)
+
+
+commands = [db, backup, restore]
