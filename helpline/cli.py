@@ -87,10 +87,10 @@ def scheduler() -> None:
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Demo staff covering every language (only into an empty database)."""
-    from helpline.db import Database
     from helpline.demo import DEMO_PASSWORD, seed_demo
+    from helpline.services import open_database
 
-    database = Database(load_settings().database_url)
+    database = open_database(load_settings().database_url)
     with database.session() as session:
         created = seed_demo(session)
     database.dispose()
@@ -150,11 +150,11 @@ def users() -> None:
 def users_add(email: str, role: str, languages: str, name: str | None,
               password_stdin: bool) -> None:
     from agent_console.staff import StaffError, create_staff, parse_skills
-    from helpline.db import Database
+    from helpline.services import open_database
 
     settings = load_settings()
     password = sys.stdin.readline().rstrip("\n")
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     try:
         skills = parse_skills(languages, load_config(settings.config_path).languages)
         with database.session() as session:

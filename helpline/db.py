@@ -1,7 +1,9 @@
 """Database wiring: the declarative base, a UTC timestamp type, engine and sessions.
 
 Models live in their feature packages (`ivr.models`, `agent_console.models`, ...)
-and share this `Base`. `helpline.models` imports them all for Alembic.
+and share this `Base`; this module imports none of them. `helpline.models` imports
+them all, for the migrations environment (autogenerate) and for the composition root
+(`helpline.services.open_database`).
 """
 
 from __future__ import annotations
@@ -156,9 +158,6 @@ class Database:
 
     def __init__(self, url: str, *, wait_seconds: float = JOB_WAIT_SECONDS,
                  fast_commits: bool = False) -> None:
-        # Every mapper must be known before the first query resolves relationships.
-        import helpline.models  # noqa: F401
-
         self.url = url
         self.wait_seconds = wait_seconds
         self.engine = make_engine(url, wait_seconds=wait_seconds, fast_commits=fast_commits)

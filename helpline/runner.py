@@ -30,9 +30,9 @@ import requests
 from helpline import listeners, local_stack, migrate, queues
 from helpline.backoff import Backoff
 from helpline.config import load_config
-from helpline.db import Database
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from helpline.embedded_redis import EmbeddedRedis
+from helpline.services import open_database
 from helpline.settings import load_settings
 
 SIMULATOR_PORT = 5050
@@ -246,7 +246,7 @@ def _gunicorn_extras() -> list[str]:
 
 
 def _seed(database_url: str) -> list[str]:
-    database = Database(database_url)
+    database = open_database(database_url)
     try:
         with database.session() as session:
             return seed_demo(session)

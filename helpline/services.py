@@ -54,6 +54,16 @@ class Services:
         return Queue(name, connection=self.require_redis())
 
 
+def open_database(url: str, **options: Any) -> Database:
+    """The database with every feature's models mapped. Rows of one package refer to
+    another's tables (a recording to its ticket, a ticket to its calls), and SQLAlchemy
+    must know them all before the first query or flush; `helpline.db` imports no
+    feature package, so the composition root does it here."""
+    import helpline.models  # noqa: F401
+
+    return Database(url, **options)
+
+
 def build_services(settings: Settings, config: HelplineConfig | None = None,
                    clock: Clock | None = None, *, web: bool = False) -> Services:
     """`web`: fail fast on a locked database or a hung Redis (a webhook must answer
@@ -69,7 +79,7 @@ def build_services(settings: Settings, config: HelplineConfig | None = None,
     return Services(
         settings=settings,
         config=config or load_config(settings.config_path),
-        db=Database(settings.database_url,
+        db=open_database(settings.database_url,
                     wait_seconds=WEB_WAIT_SECONDS if web else JOB_WAIT_SECONDS),
         pii=PiiProtector(settings.pii_key, settings.pii_retired_keys),
         redis=redis_client,

@@ -44,9 +44,11 @@ def _database() -> Database:
 
 
 def _resolver() -> tuple[HelplineConfig, PromptResolver]:
+    from helpline.services import open_database
+
     settings = load_settings()
     config = load_config(settings.config_path)
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     return config, PromptResolver(config, audio_dir=AUDIO_DIR,
                                   cache_dir=settings.instance_dir / "prompt-cache",
                                   state_source=DatabaseStateSource(database, AUDIO_DIR),

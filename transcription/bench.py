@@ -141,8 +141,8 @@ def _run_pipeline(work: Path, clips: list[Path], audio_seconds: dict[Path, float
     from rq import Queue
 
     from helpline import migrate, queues
-    from helpline.db import Database
     from helpline.embedded_redis import EmbeddedRedis
+    from helpline.services import open_database
     from recordings.models import Recording
     from transcription.jobs import transcribe_recording
 
@@ -150,7 +150,7 @@ def _run_pipeline(work: Path, clips: list[Path], audio_seconds: dict[Path, float
     server = EmbeddedRedis(work / "redis", persist=False).start()
     database_url = f"sqlite:///{work / 'bench.sqlite3'}"
     migrate.upgrade(database_url)
-    database = Database(database_url)
+    database = open_database(database_url)
     total_audio = 0.0
     ids = []
     with database.session() as session:
