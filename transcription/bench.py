@@ -12,7 +12,7 @@ parallelism) and by wall time. RSS of the worker after 10 and after all jobs
 shows whether memory grows per job.
 
 Options: --jobs N (default 200), --clips K (distinct clips, default 10),
---workers simple,fork (default both).
+--workers simple,fork (default both); --engine whisper runs `bench_whisper` instead.
 """
 
 from __future__ import annotations
@@ -45,6 +45,15 @@ SENTENCES = (
 
 
 def bench_transcription(argv: list[str]) -> dict[str, Any]:
+    """`--engine vosk` (the default): this module's pipeline bench; `--engine whisper`:
+    Whisper base's drafts (`transcription.bench_whisper`)."""
+    chooser = argparse.ArgumentParser(add_help=False)
+    chooser.add_argument("--engine", choices=("vosk", "whisper"), default="vosk")
+    chosen, argv = chooser.parse_known_args(argv)
+    if chosen.engine == "whisper":
+        from transcription.bench_whisper import bench_whisper
+
+        return bench_whisper(argv)
     parser = argparse.ArgumentParser(prog="helpline bench transcription")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--clips", type=int, default=10)

@@ -19,10 +19,12 @@ REJECTED = "machine draft rejected"
 # Whisper's own: a segment with no-speech probability above the threshold is silence
 # only when its tokens are also unlikely (mean log-probability below -1).
 SILENCE_LOG_PROB = -1.0
-# A syllable, word or phrase of up to 24 characters said three times running; it counts
-# as a loop once it fills a third of the text (and at least 12 characters), so "no no
-# no" in a sentence is speech and "สิ่ง สิ่ง สิ่ง" after a cut-off loop is not.
-REPEATED_RUN = re.compile(r"(\S.{0,23}?)(?:\s*\1){2,}", re.DOTALL)
+# A syllable, word or phrase of up to 24 characters said again and again, with nothing
+# between. It is a loop when a syllable or word (8 characters at most) said twice fills
+# half the text (what is left of a loop the token cap cut off, "นาศาศ นาศาศ นา"), or
+# anything said three times or more fills a third of it (at least 12 characters) — so
+# "no no no" inside a sentence, or a sentence said twice, is still speech.
+REPEATED_RUN = re.compile(r"(\S.{0,23}?)(?:\s*\1)+", re.DOTALL)
 # What a token sequence cut in the middle of a character decodes to.
 BROKEN_CHARACTER = "\ufffd"
 
@@ -96,7 +98,18 @@ def judge(segments: Sequence[Segment], *, cpu_seconds: float, stopped_early: boo
     ratio = max(compression_ratio(" ".join(texts)) for texts in windows.values())
     if ratio > limits.compression_ratio_threshold:
         return Verdict(False, f"repetition loop (compression ratio {ratio:.1f})")
-    run = REPEATED_RUN.search(text)
-    if run is not None and len(run.group(0)) >= max(12, len(text) // 3):
-        return Verdict(False, f"repetition loop ({run.group(1).strip()!r} repeated)")
+    loop = repetition_loop(text)
+    if loop is not None:
+        return Verdict(False, f"repetition loop ({loop!r} repeated)")
     return Verdict(True)
+
+
+def repetition_loop(text: str) -> str | None:
+    """The unit a looping text repeats, or None."""
+    for run in REPEATED_RUN.finditer(text):
+        unit, length = run.group(1).strip(), len(run.group(0))
+        said = len(re.findall(re.escape(unit), run.group(0)))
+        if ((said >= 3 and length >= max(12, len(text) / 3))
+                or (len(unit) <= 8 and length >= max(8, len(text) / 2))):
+            return unit
+    return None

@@ -32,6 +32,13 @@ def seg(text: str, *, tokens: int = 12, log_prob: float = -0.4,
     # What espeak-ng Thai made Whisper write, cut off by the token cap mid-character.
     ([seg("นาศยาศนาศยา\ufffd"), seg("สิ่ง สิ่ง สิ่ง")], 2.9, False, "garbled output"),
     ([seg("สิ่ง สิ่ง สิ่ง สิ่ง")], 1.0, False, "repetition loop ('สิ่ง' repeated)"),
+    # Through the stand-in: a loop the token cap cut short.
+    ([seg("นาศาศ นาศาศ นา")], 2.0, False, "repetition loop ('นาศาศ' repeated)"),
+    # Nonsense, but not a loop: a draft (Thai is not on Whisper in the demo for this).
+    ([seg("นาธยาด นาธยาด นามาศาศมีดเวลา ข้าเย็น")], 2.0, False, None),
+    ([seg(" I want to go home, I want to go home, please help me get my passport back")],
+     1.0, False, None),
+    ([seg(" tolong tolong")], 1.0, False, "repetition loop ('tolong' repeated)"),
     ([seg(" fine words")], 5.5, False, "CPU budget (5.5 s of 5.0 s)"),
     ([seg(" fine words")], 4.0, True, "CPU budget"),
 ])
