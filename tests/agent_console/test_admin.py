@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import wave
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from agent_console.models import AuditEntry, StaffUser
+from prompts.models import PromptItem
 from tests.agent_console.records import write_wav
 
 
@@ -92,19 +94,61 @@ def test_uploading_a_recorded_prompt_converts_it_to_8khz_mono(csrf_app, as_role,
         response = admin.post("/admin/prompts/km/welcome", {"audio": (handle, "welcome.mp3")},
                               content_type="multipart/form-data")
     assert response.status_code == 303
-    saved = Path(csrf_app.config["PROMPT_AUDIO_DIR"]) / "km" / "welcome.wav"
+    with csrf_app.extensions["helpline"].db.session() as session:
+        item = session.scalar(select(PromptItem))
+        assert (item.language, item.prompt_id, item.state, item.source) == (
+            "km", "welcome", "draft", "upload")
+        assert item.created_by_id == session.scalar(
+            select(StaffUser.id).where(StaffUser.email == "admin@example.org"))
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "prompt_recorded"))
+        assert entry.subject_id == "km/welcome"
+        saved = Path(csrf_app.config["PROMPT_AUDIO_DIR"]) / item.file
     with wave.open(str(saved)) as handle:
         assert (handle.getframerate(), handle.getnchannels(), handle.getsampwidth()) == (
             8000, 1, 2)
         seconds = handle.getnframes() / 8000
         assert seconds == pytest.approx(1.5, abs=0.2)   # the uploaded clip, not cut
-    with csrf_app.extensions["helpline"].db.session() as session:
-        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "prompt_recorded"))
-        assert entry.subject_id == "km/welcome"
     page = admin.get("/admin/prompts").get_data(as_text=True)
-    assert 'data-cell="km/welcome"' in page and "/admin/prompts/km/welcome/audio" in page
+    assert 'data-cell="km/welcome" data-state="recorded"' in page  # a draft, not reviewed
+    assert "/admin/prompts/km/welcome/audio" in page
     preview = admin.get("/admin/prompts/km/welcome/audio")
-    assert preview.status_code == 200 and preview.data[:4] == b"RIFF"
+    assert preview.status_code == 200 and preview.data == saved.read_bytes()
+
+
+def test_a_reviewer_of_the_language_approves_from_the_matrix(csrf_app, as_role, staff, tmp_path):
+    admin, sokha = as_role("admin"), as_role("km_agent")
+    assert sokha.get("/admin/prompts").status_code == 403   # not a reviewer yet
+    with make_mp3(tmp_path / "goodbye.mp3").open("rb") as handle:
+        admin.post("/admin/prompts/km/goodbye", {"audio": (handle, "goodbye.mp3")},
+                   content_type="multipart/form-data")
+    # Aye speaks Burmese, not Khmer: refused; Sokha speaks Khmer at 5: granted.
+    admin.post("/admin/prompts/reviewers", {"staff_id": staff["my_agent"].id, "language": "km"})
+    admin.post("/admin/prompts/reviewers", {"staff_id": staff["km_agent"].id, "language": "km"})
+    page = admin.get("/admin/prompts").get_data(as_text=True)
+    assert 'data-reviewer="km/sokha@example.org"' in page
+    assert 'data-reviewer="km/aye@example.org"' not in page
+    assert "aye@example.org needs km at proficiency 4 or more" in page
+
+    page = sokha.get("/admin/prompts").get_data(as_text=True)
+    [item_id] = re.findall(r'data-recording="draft" data-item="(\d+)"', page)
+    assert 'data-approve-text="km/goodbye"' in page
+    assert sokha.post(f"/admin/prompts/items/{item_id}/approve").status_code == 303
+    assert sokha.post("/admin/prompts/km/goodbye/approve-text").status_code == 303
+    page = sokha.get("/admin/prompts").get_data(as_text=True)
+    assert 'data-cell="km/goodbye" data-state="recorded_reviewed"' in page
+    assert "reviewed by sokha@example.org" in page and 'data-text="reviewed"' in page
+    # Only the language's reviewers approve: Aye (no grant) cannot, even by URL.
+    assert as_role("my_agent").post(f"/admin/prompts/items/{item_id}/approve").status_code in (
+        303, 403)
+    with csrf_app.extensions["helpline"].db.session() as session:
+        actions = session.scalars(select(AuditEntry.action)).all()
+        assert actions.count("prompt_approved") == 2
+        assert "prompt_reviewer_granted" in actions
+        assert session.get(PromptItem, int(item_id)).reviewed_by_id == staff["km_agent"].id
+    resolver = csrf_app.extensions["helpline"].extras["prompts"]
+    found = resolver.explain("goodbye", "km")
+    assert found.stage == "recorded_reviewed" and found.utterance.url.startswith(
+        "/prompts/audio/km/goodbye.wav")
 
 
 def test_a_file_that_is_not_audio_is_refused(csrf_app, as_role, tmp_path):
@@ -116,7 +160,8 @@ def test_a_file_that_is_not_audio_is_refused(csrf_app, as_role, tmp_path):
                                          {"audio": (handle, "notes.wav")},
                                          content_type="multipart/form-data")
     assert response.status_code == 303
-    assert not (Path(csrf_app.config["PROMPT_AUDIO_DIR"]) / "km" / "welcome.wav").exists()
+    with csrf_app.extensions["helpline"].db.session() as session:
+        assert session.scalar(select(PromptItem)) is None
     page = admin.get("/admin/prompts").get_data(as_text=True)
     assert "not audio" in page
 
