@@ -177,6 +177,13 @@ def _prompt_resolver() -> PromptResolver:
     return services().extras["prompts"]  # type: ignore[no-any-return]
 
 
+def _reviewer(db) -> StaffUser:  # type: ignore[no-untyped-def]
+    reviewer = db.get(StaffUser, current_staff().id)
+    if reviewer is None:
+        abort(403)
+    return reviewer  # type: ignore[no-any-return]
+
+
 def _back_to(prompt_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.prompts", _anchor=f"p-{prompt_id}")), 303
 
@@ -247,7 +254,7 @@ def upload_prompt(language: str, prompt_id: str):  # type: ignore[no-untyped-def
 @roles_required()  # any staff member; the view checks the review grant
 def approve_prompt(item_id: int):  # type: ignore[no-untyped-def]
     db = services().db.scoped()
-    reviewer = db.get(StaffUser, current_staff().id)
+    reviewer = _reviewer(db)
     item = db.get(PromptItem, item_id)
     prompt_id = item.prompt_id if item else ""
     try:
@@ -269,7 +276,7 @@ def approve_prompt_text(language: str, prompt_id: str):  # type: ignore[no-untyp
     if language not in services().config.languages or prompt_id not in PROMPTS:
         abort(404)
     db = services().db.scoped()
-    reviewer = db.get(StaffUser, current_staff().id)
+    reviewer = _reviewer(db)
     resolver = _prompt_resolver()
     state = resolver.state()
     try:
