@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real (ffmpeg, espeak-ng,
-# chromium, and fonts for the console's scripts) when they are missing; without root or apt-get, names what to install.
+# chromium, redis-server, and fonts for the console's scripts) when they are missing; without root or apt-get, names what to install.
 set -euo pipefail
-declare -A package_for=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [chromium]=chromium)
+declare -A package_for=([ffmpeg]=ffmpeg [espeak-ng]=espeak-ng [chromium]=chromium
+                        [redis-server]=redis-server)
 missing=()
-for cmd in ffmpeg espeak-ng chromium; do
+for cmd in ffmpeg espeak-ng chromium redis-server; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${package_for[$cmd]}")
 done
 # Without these fonts Chromium draws Burmese, Thai and Khmer as boxes in the console.

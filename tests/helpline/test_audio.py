@@ -40,6 +40,7 @@ def naive_resample(pcm: bytes, source_rate: int, rate: int) -> bytes:
     return array("h", (samples[n * source_rate // rate] for n in range(count))).tobytes()
 
 
+@pytest.mark.smoke
 def test_a_6khz_tone_at_44khz_does_not_fold_into_the_phone_band(tmp_path):
     """8 kHz audio holds nothing above 4 kHz: a 6 kHz tone must be filtered out, not
     come back at 2 kHz (44.1 kHz → 8 kHz without a filter folds it to 8 - 6 = 2 kHz)."""

@@ -14,6 +14,7 @@ from helpline.embedded_redis import EmbeddedRedis, redis_server_binary
 SYSTEM = shutil.which("redis-server")
 
 
+@pytest.mark.smoke
 @pytest.mark.skipif(SYSTEM is None, reason="no redis-server on PATH")
 def test_the_systems_redis_server_is_preferred(tmp_path):
     assert redis_server_binary() == SYSTEM

@@ -21,6 +21,7 @@ def test_decodes_twilio_formats_to_8khz_16bit_mono(voicemail_audio, fmt):
     assert decoded.duration_seconds == pytest.approx(expected, abs=0.08)
 
 
+@pytest.mark.smoke
 def test_mulaw_decodes_exactly_as_ffmpeg_does(voicemail_audio):
     """Without the pcm_mulaw hint pydub would ask ffmpeg for 8-bit output (every
     sample a multiple of 256); with it the bytes equal ffmpeg's own mu-law decoding."""

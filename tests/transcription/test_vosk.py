@@ -12,6 +12,7 @@ from transcription.registry import ModelRegistry
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("fmt", ["mulaw", "mp3"])
 def test_grammar_limited_phrases_are_recognised_in_order(korean_engine, korean_phrases, fmt):
     for phrase, mulaw, mp3 in korean_phrases:
