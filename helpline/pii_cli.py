@@ -29,12 +29,12 @@ def rotate_command() -> None:
 
     Prints JSON counts; exit 1 if something could not be moved (then keep the old
     keys listed). When "complete" is true the other keys can be dropped."""
-    from helpline.db import Database
     from helpline.pii import PiiProtector
     from helpline.pii_rotation import rotate
+    from helpline.services import open_database
 
     settings = load_settings()
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     try:
         report = rotate(database, PiiProtector(settings.pii_key, settings.pii_retired_keys))
     finally:

@@ -111,8 +111,10 @@ def _reencrypt(db: Database, pii: PiiProtector, model, column, report: RotationR
             except ValueError:
                 report.tokens_unreadable += 1
                 continue
-            session.execute(update(model).where(model.id == row_id).values({column: fresh}))
-            report.tokens_reencrypted += 1
+            # Only if unchanged since read: a number replaced meanwhile is new already.
+            moved = session.execute(update(model).where(model.id == row_id, column == token)
+                                    .values({column: fresh}))
+            report.tokens_reencrypted += moved.rowcount  # type: ignore[attr-defined]
 
 
 def _rekey_callers(db: Database, pii: PiiProtector, report: RotationReport) -> None:
@@ -127,10 +129,11 @@ def _rekey_callers(db: Database, pii: PiiProtector, report: RotationReport) -> N
             # No version: stored before links had one, with one of the listed keys.
             version = row.number_hmac_version or pii.any_listed_key()
             values: dict[str, object] = {"number_hmac_version": pii.version}
+            kind = ""
             number = _known_number(session, pii, row, version)
-            if number is not None:
+            if number is not None and not _link_taken(session, pii.link_key(number)):
                 values["number_hmac"] = pii.link_key(number)
-                report.links_rederived += 1
+                kind = "links_rederived"
             elif version == pii.version:
                 pass  # one key listed, and it made this link: only its version was missing
             elif pii.knows(version):
@@ -138,13 +141,24 @@ def _rekey_callers(db: Database, pii: PiiProtector, report: RotationReport) -> N
                 _keep_link_version(session, pii, chained)
                 values.update(number_hmac=pii.layer(row.number_hmac),
                               number_hmac_version=chained)
-                report.links_layered += 1
+                kind = "links_layered"
             else:
                 report.links_unknown_key += 1
                 continue
             if values.get("number_hmac", row.number_hmac) != row.number_hmac:
                 values["reference"] = row.reference or caller_reference(row.number_hmac)
-            session.execute(update(Caller).where(Caller.id == row.id).values(values))
+            # Only if unchanged since read: a caller who called meanwhile was moved to
+            # the current link by their call (relink_caller).
+            moved = session.execute(update(Caller).where(
+                Caller.id == row.id, Caller.number_hmac == row.number_hmac).values(values))
+            if kind and moved.rowcount:  # type: ignore[attr-defined]
+                setattr(report, kind, getattr(report, kind) + 1)
+
+
+def _link_taken(session: Session, link: str) -> bool:
+    """Another row holds this link already (a second row made for the same caller
+    by a call racing the rotation): this one is then layered, not re-derived."""
+    return session.scalar(select(Caller.id).where(Caller.number_hmac == link)) is not None
 
 
 def _known_number(session: Session, pii: PiiProtector, row, version: str) -> str | None:
