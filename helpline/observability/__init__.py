@@ -5,7 +5,7 @@ request id and the CallSid but never a phone number.
     collector.py  figures read at scrape time (queues, agents, jobs, recordings)
     tallies.py    counters and histograms in Redis, for workers on any machine
     job_metrics   what workers and jobs record
-    requests.py   request id, CallSid, webhook timing per request
+    request_hooks request id, CallSid, webhook timing per request
     views.py      GET /metrics and who may read it
     logs.py       logging for every process (text or JSON), with `redact.py`'s net
 """
@@ -16,7 +16,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from helpline.observability import requests, views
+    from helpline.observability import request_hooks, views
 
-    requests.init_app(app)
+    request_hooks.init_app(app)
     app.register_blueprint(views.bp)

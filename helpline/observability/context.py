@@ -1,6 +1,6 @@
 """Who a log line is about: the request id and the CallSid of the request being
 served, and the rq job being run. Read by the logging filter (`logs.py`), set by
-the request hooks (`requests.py`)."""
+the request hooks (`request_hooks.py`)."""
 
 from __future__ import annotations
 
