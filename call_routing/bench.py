@@ -71,8 +71,10 @@ def _populate(engine: RoutingEngine, *, agents: int, calls: int, seed: int,
                     since=engine.clock.now() - rng.uniform(0, 3600))
 
 
-def _decide(engine: RoutingEngine, agent_id: int, replacement_sid: str) -> tuple[float, bool]:
-    """Time one decision, then put things back so the load stays the same."""
+def _decide(engine: RoutingEngine, agent_id: int, replacement_sid: str
+            ) -> tuple[float, bool, float | None]:
+    """Time one decision, then put things back so the load stays the same (timing the
+    replacement call's `join` too: every caller's first queue step)."""
     engine.set_presence(agent_id, "available", route=False)
     started = time.perf_counter()
     engine.route_agent(agent_id)     # read candidates, choose, reserve (retrying lost races)
@@ -80,13 +82,14 @@ def _decide(engine: RoutingEngine, agent_id: int, replacement_sid: str) -> tuple
     offer = engine.offer_for(agent_id)
     if offer is None:
         engine.set_presence(agent_id, "break", "bench")
-        return elapsed, False
+        return elapsed, False, None
     engine.accept(agent_id, offer.call_sid)
     engine.finish_call(offer.call_sid)               # agent → wrap-up
     engine.set_presence(agent_id, "break", "bench")
+    joined = time.perf_counter()
     engine.join(replacement_sid, offer.language, offer.dialect,
                 callback=offer.kind == "callback", voicemail=offer.kind == "voicemail")
-    return elapsed, True
+    return elapsed, True, time.perf_counter() - joined
 
 
 def _worker(url: str, prefix: str, languages: tuple[str, ...], agent_ids: list[int],
@@ -94,14 +97,16 @@ def _worker(url: str, prefix: str, languages: tuple[str, ...], agent_ids: list[i
     engine = _engine(url, prefix, languages)
     while time.time() < start_at:          # start together, after every process is up
         time.sleep(0.001)
-    latencies, matched = [], 0
+    latencies, joins, matched = [], [], 0
     began = time.perf_counter()
     for n in range(decisions):
         agent_id = agent_ids[n % len(agent_ids)]
-        elapsed, ok = _decide(engine, agent_id, f"CA{tag}{n:08d}")
+        elapsed, ok, join_seconds = _decide(engine, agent_id, f"CA{tag}{n:08d}")
         latencies.append(elapsed)
         matched += ok
-    return {"latencies": latencies, "matched": matched,
+        if join_seconds is not None:
+            joins.append(join_seconds)
+    return {"latencies": latencies, "joins": joins, "matched": matched,
             "seconds": time.perf_counter() - began}
 
 
@@ -169,13 +174,15 @@ def bench_routing(argv: list[str]) -> dict[str, Any]:
             "single_process": {"decisions": args.decisions, "matched": single["matched"],
                                **_summary(single["latencies"]),
                                "decisions_per_second": round(args.decisions / single["seconds"],
-                                                             1)},
+                                                             1),
+                               "join": _summary(single["joins"]) if single["joins"] else {}},
             "concurrent": {"processes": args.processes,
                            "decisions": len(concurrent),
                            "matched": sum(r["matched"] for r in results),
                            **_summary(concurrent),
                            "decisions_per_second": round(len(concurrent) / wall, 1)},
             "target_p99_ms": 2.0,
+            "target_join_p99_ms": 1.0,
             "double_reservations": report.double_reservations,
             "calls_given_twice": report.calls_given_twice,
             "journal_entries": report.entries,

@@ -12,6 +12,9 @@ import re
 
 GUNICORN_OPTIONS = ("--workers", "2", "--worker-class", "gthread", "--threads", "8",
                     "--timeout", "120")
+# The app's own hooks (metrics per worker, logging): not the baseline's, which is
+# served with GUNICORN_OPTIONS alone.
+APP_CONFIG = ("-c", "python:helpline.gunicorn_conf")
 # `helpline run` also stops quickly: a webhook takes well under a second.
 GRACEFUL_STOP = ("--graceful-timeout", "5")
 

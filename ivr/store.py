@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import Table, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -72,12 +72,13 @@ def _start_statements(dialect: str) -> _StartStatements:
     """Built once per dialect: SQLAlchemy then reuses their compiled form."""
     dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     callers, calls = Caller.__table__, Call.__table__
+    assert isinstance(callers, Table) and isinstance(calls, Table)
     now = bindparam("now", type_=callers.c.last_seen_at.type)
     # `last_seen_at` and `call_count` move in the statement itself: no read-modify-write.
     touch = dialect_insert(callers).values(
         number_hmac=bindparam("link_key"), first_seen_at=now, last_seen_at=now,
-        call_count=1, flags=bindparam("flags", value=[], type_=callers.c.flags.type))
-    touch = touch.on_conflict_do_update(
+        call_count=1, flags=bindparam("flags", value=[], type_=callers.c.flags.type)
+    ).on_conflict_do_update(
         index_elements=[callers.c.number_hmac],
         set_={"last_seen_at": now, "call_count": callers.c.call_count + 1},
     ).returning(callers.c.id)

@@ -104,7 +104,9 @@ def start_app(folder: Path, *, auth_token: str, database_url: str | None = None,
     if config_path is not None:
         env["HELPLINE_CONFIG"] = str(config_path)
     migrate.upgrade(env["DATABASE_URL"])
-    server = _gunicorn("app", "helpline.wsgi:app", port, env, folder)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics")
+    server = _gunicorn("app", "helpline.wsgi:app", port, env, folder,
+                       config=web_server.APP_CONFIG)
     server.extra.append(redis)
     return server
 
@@ -116,10 +118,10 @@ def start_baseline(folder: Path, *, auth_token: str) -> BenchServer:
     return _gunicorn("baseline", "simulator.baseline_app:app", port, env, folder)
 
 
-def _gunicorn(name: str, wsgi: str, port: int, env: dict[str, str],
-              folder: Path) -> BenchServer:
+def _gunicorn(name: str, wsgi: str, port: int, env: dict[str, str], folder: Path,
+              *, config: tuple[str, ...] = ()) -> BenchServer:
     log_path = folder / f"{name}.log"
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-m", "gunicorn", *config, "--bind", f"127.0.0.1:{port}",
                *web_server.GUNICORN_OPTIONS, *web_server.GRACEFUL_STOP,
                *web_server.control_socket_options(), wsgi]
     with log_path.open("wb") as log:

@@ -137,7 +137,7 @@ class PacedCaller:
                 "Direction": "inbound", "ApiVersion": "2010-04-01"}
         clock = 0.0   # the call's own time, in seconds of audio
         keys = list(script.keys)
-        url = f"{self.app_url}/twilio/voice/incoming"
+        url: str | None = f"{self.app_url}/twilio/voice/incoming"
         form = {**base, "CallStatus": "ringing"}
         outcome = "hung_up"
         while url is not None:
