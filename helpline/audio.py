@@ -148,6 +148,17 @@ def decode_pcm(path: Path, rate: int = PHONE_RATE) -> Pcm:
                codec=info.codec)
 
 
+def resample_pcm(pcm: bytes, rate: int, to_rate: int, *,
+                 timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """16-bit mono PCM at `rate` → the same at `to_rate`, by ffmpeg through pipes."""
+    if rate == to_rate:
+        return pcm
+    done = _run([FFMPEG, "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+                 "-i", "pipe:0", "-ar", str(to_rate), "-f", "s16le", "pipe:1"],
+                stdin=pcm, timeout=timeout)
+    return done.stdout
+
+
 def split_channels(pcm: bytes, channels: int) -> tuple[bytes, ...]:
     """Interleaved 16-bit frames → one mono buffer per channel."""
     if channels == 1:
@@ -271,10 +282,11 @@ def _encode(inputs: list[str], target: Path, *, rate: int, channels: int,
     return target
 
 
-def _run(argv: list[str], *, check: bool = True,
+def _run(argv: list[str], *, check: bool = True, stdin: bytes | None = None,
          timeout: float = TIMEOUT_SECONDS) -> subprocess.CompletedProcess[bytes]:
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(argv, input=stdin, capture_output=True, timeout=timeout,
+                              check=False)
     except FileNotFoundError as exc:
         raise AudioError(TOOL_MISSING, f"{argv[0]} is not installed "
                                        "(apt-get install ffmpeg)") from exc

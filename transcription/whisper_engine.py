@@ -14,12 +14,12 @@ job needs it.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from helpline import audio
 from helpline.config import WhisperLimits
 from transcription import draft_guard
 from transcription.engine import TranscriptionResult, Word, overall_confidence
@@ -46,12 +46,7 @@ def to_whisper_audio(pcm: bytes, sample_rate: int) -> Any:
     """16-bit mono PCM at any rate → float32 at 16 kHz, resampled by ffmpeg."""
     import numpy as np
 
-    if sample_rate != WHISPER_RATE:
-        done = subprocess.run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(sample_rate),
-             "-ac", "1", "-i", "pipe:0", "-ar", str(WHISPER_RATE), "-f", "s16le", "pipe:1"],
-            input=pcm, capture_output=True, check=True, timeout=FFMPEG_TIMEOUT_SECONDS)
-        pcm = done.stdout
+    pcm = audio.resample_pcm(pcm, sample_rate, WHISPER_RATE, timeout=FFMPEG_TIMEOUT_SECONDS)
     return np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
 
 

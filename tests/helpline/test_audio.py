@@ -167,3 +167,11 @@ def test_targets_name_their_format(tmp_path):
 def test_level_of_nothing_is_silence():
     assert audio.level_dbfs(b"") == -math.inf
     assert audio.level_dbfs(bytes(200)) == -math.inf
+
+
+def test_resample_pcm_keeps_the_length_and_the_tone():
+    _, _, pcm = pcm_of(tone_wav(1000, rate=8000, seconds=1.0))
+    wide = audio.resample_pcm(pcm, 8000, 16000)
+    assert len(wide) == pytest.approx(2 * len(pcm), abs=64)
+    assert audio.level_dbfs(wide) == pytest.approx(-9.0, abs=0.5)
+    assert audio.resample_pcm(pcm, 8000, 8000) is pcm
