@@ -99,10 +99,10 @@ def export_pack(resolver: PromptResolver, config: HelplineConfig, state: PromptS
         for (code, pid, variant, rec_state), ref in sorted(state.recordings.items()):
             if code != language or pid != prompt_id:
                 continue
-            data = (resolver.recordings_dir / ref.file).read_bytes()
-            name = f"audio/{'.'.join(filter(None, (prompt_id, variant)))}.{rec_state}.wav"
             if not ref.file.endswith(".wav"):
                 continue  # hand-placed MP3s are not packed: a pack carries WAV only
+            data = (resolver.recordings_dir / ref.file).read_bytes()
+            name = f"audio/{'.'.join(filter(None, (prompt_id, variant)))}.{rec_state}.wav"
             files[name] = data
             recordings.append({"variant": variant, "file": name,
                                "sha256": hashlib.sha256(data).hexdigest(), "state": rec_state,

@@ -28,8 +28,10 @@ SAY_LOCALES = frozenset({
 })
 
 # Voice → the locale Twilio's table lists it for (the helpline's languages and their
-# neighbours). Thai has one Google voice; Indonesian and Malay Google Standard and
-# WaveNet voices; English Polly voices.
+# neighbours): Thai has one Google voice (Standard-A); Indonesian, Malay, Vietnamese
+# and Korean Google Standard and WaveNet voices A-D; English Polly standard voices
+# (Kevin is neural only, so not here). Neural/Chirp voices are left out: Twilio marks
+# many of them Beta.
 DOCUMENTED_VOICES = {
     "Google.th-TH-Standard-A": "th-TH",
     **{f"Google.id-ID-{kind}-{letter}": "id-ID"
@@ -43,7 +45,7 @@ DOCUMENTED_VOICES = {
     "Polly.Seoyeon": "ko-KR",
     **{f"Polly.{name}": "en-US"
        for name in ("Ivy", "Joanna", "Kendra", "Kimberly", "Salli", "Joey", "Justin",
-                    "Kevin", "Matthew")},
+                    "Matthew")},
     **{f"Polly.{name}": "en-GB" for name in ("Amy", "Emma", "Brian")},
 }
 

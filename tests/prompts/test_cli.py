@@ -74,3 +74,17 @@ def test_render_then_nothing_left_to_render(tmp_path):
     assert again.stdout.startswith("rendered 0, already cached 10, failed 0")
     unknown = helpline(env, "prompts", "render", "--language", "fr")
     assert unknown.returncode == 1 and "not a configured language" in unknown.stderr
+
+
+def test_require_own_language_fails_on_the_demo_configuration_naming_cells(tmp_path):
+    config = tmp_path / "demo.yaml"
+    config.write_text(demo_config_text_with_khmer_fallback(), encoding="utf-8")
+    done = helpline(make_environ(tmp_path, HELPLINE_CONFIG=str(config)),
+                    "prompts", "check", "--require-own-language", "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["own_language"]["shn"]["ok"] is True      # espeak-ng's Shan voice
+    assert report["own_language"]["my"]["ok"] is True
+    for cell in ("lo/language_option (fallback:th)", "kac/language_option (fallback:my)",
+                 "km/welcome (fallback:th)", "mnw/goodbye (fallback:my)"):
+        assert cell in done.stderr
