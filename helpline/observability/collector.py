@@ -105,12 +105,14 @@ class HelplineCollector(Collector):
                                  labels=("queue", "state"))
         for name in queues.ALL:
             queue = Queue(name, connection=redis)
-            jobs.add_metric([name, "queued"], queue.count)
+            jobs.add_metric([name, "queued"], redis.llen(queue.key))
             for state, registry in (("started", StartedJobRegistry),
                                     ("scheduled", ScheduledJobRegistry),
                                     ("deferred", DeferredJobRegistry),
                                     ("failed", FailedJobRegistry)):
-                jobs.add_metric([name, state], registry(queue=queue).count)
+                # The size only: `.count` would also run rq's cleanup, and a scrape
+                # must change nothing (abandoned jobs are the intake sweep's to heal).
+                jobs.add_metric([name, state], redis.zcard(registry(queue=queue).key))
         families: list[Metric] = [jobs]
         for tally, metric, text in (
                 (tallies.JOB_FAILURES, "helpline_rq_job_failures",
