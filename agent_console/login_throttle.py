@@ -12,7 +12,9 @@ every web process sees the same numbers:
 - per account, across addresses: past `ACCOUNT_FREE_FAILURES`, each failure makes
   the account wait `2**n` seconds (at most `ACCOUNT_MAX_DELAY_SECONDS`) before the
   next attempt. Many addresses then get a few guesses a minute, and the owner
-  waits seconds, never the whole window: an attacker cannot lock anyone out.
+  waits seconds, never the whole window: an attacker cannot lock anyone out; from
+  a browser that has logged in to the account before (agent_console.login_devices)
+  the owner does not wait at all.
 
 The client address is `request.remote_addr`, which is the proxy's client only
 when `TRUSTED_PROXY_HOPS` says a proxy is there. Emails and addresses appear in
@@ -33,8 +35,9 @@ PAIR_MAX_FAILURES = 5
 ACCOUNT_FREE_FAILURES = 10
 ACCOUNT_MAX_DELAY_SECONDS = 30
 
-# KEYS: address, pair, account counters, account wait. ARGV: window, the three
-# limits, max delay. Returns the seconds to wait, 0 when an attempt may go ahead.
+# KEYS: address, pair, account counters, account wait. ARGV: window, the address
+# and pair limits, whether the browser is known to the account (then it does not
+# wait for the account). Returns the seconds to wait, 0 when it may go ahead.
 RETRY_AFTER = """
 local address_max, pair_max = tonumber(ARGV[2]), tonumber(ARGV[3])
 local function wait(key)
@@ -44,6 +47,7 @@ local function wait(key)
 end
 if tonumber(redis.call('GET', KEYS[1]) or '0') >= address_max then return wait(KEYS[1]) end
 if tonumber(redis.call('GET', KEYS[2]) or '0') >= pair_max then return wait(KEYS[2]) end
+if ARGV[4] == '1' then return 0 end  -- the owner's own browser (login_devices)
 local delay = redis.call('PTTL', KEYS[4])
 if delay > 0 then return math.ceil(delay / 1000) end
 return 0
@@ -95,11 +99,14 @@ class LoginThrottle:
                 f"console:login:account:{account}",
                 f"console:login:account-wait:{account}"]
 
-    def retry_after(self, email: str, address: str) -> int:
-        """Seconds until another attempt is allowed; 0 when it is allowed now."""
+    def retry_after(self, email: str, address: str, *, known_device: bool = False) -> int:
+        """Seconds until another attempt is allowed; 0 when it is allowed now.
+        `known_device`: a browser that has logged in to this account before does
+        not wait for the account's delay (the address limits still apply)."""
         return int(self._retry_after(
             keys=self._keys(email, address),
-            args=[self.window_seconds, self.address_max_failures, self.pair_max_failures]))
+            args=[self.window_seconds, self.address_max_failures, self.pair_max_failures,
+                  "1" if known_device else "0"]))
 
     def failed(self, email: str, address: str) -> int:
         """Count a failed attempt; returns the account's failures in the window."""

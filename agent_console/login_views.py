@@ -21,6 +21,7 @@ from sqlalchemy import select
 from agent_console import audit
 from agent_console.auth import StaffPrincipal, current_staff
 from agent_console.i18n import UI_LOCALES
+from agent_console.login_devices import COOKIE_NAME, MAX_AGE_SECONDS, KnownDevices
 from agent_console.login_throttle import LoginThrottle, throttle_key
 from agent_console.models import StaffUser
 from agent_console.staff import check_password
@@ -74,10 +75,12 @@ def login():  # type: ignore[no-untyped-def]
     password = request.form.get("password", "")
     address = request.remote_addr or "unknown"
     throttle = _throttle()
+    devices = KnownDevices(services().settings.secret_key)
+    device = request.cookies.get(COOKIE_NAME)
     db = services().db.scoped()
 
     if throttle is not None:
-        wait = throttle.retry_after(email, address)
+        wait = throttle.retry_after(email, address, known_device=devices.knows(device, email))
         if wait:
             audit.record(db, actor_id=None, action="login_rate_limited", subject_type="staff",
                          subject_id=email, retry_after=wait)
@@ -109,7 +112,10 @@ def login():  # type: ignore[no-untyped-def]
     login_user(StaffPrincipal(user))
     audit.record(db, actor_id=user.id, action="login", subject_type="staff", subject_id=user.id)
     db.commit()
-    return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+    response = redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+    response.set_cookie(COOKIE_NAME, devices.remember(device, email), max_age=MAX_AGE_SECONDS,
+                        httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
 
 
 @bp.post("/logout")

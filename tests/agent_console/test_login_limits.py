@@ -11,6 +11,7 @@ from collections import Counter
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from agent_console.login_devices import COOKIE_NAME
 from agent_console.login_throttle import ACCOUNT_FREE_FAILURES, ADDRESS_MAX_FAILURES
 from agent_console.models import StaffUser
 from agent_console.staff import verify_password
@@ -84,6 +85,30 @@ def test_an_account_guessed_from_many_addresses_slows_down_but_its_owner_gets_in
     # ...seconds, not the window: then the owner of the right password is in.
     time.sleep(wait + 0.2)
     assert client_at(csrf_app, OWNER).login(owner.email).status_code == 302
+
+
+def test_the_owners_own_browser_does_not_wait_for_the_account(csrf_app, password_hash):
+    owner = add_staff(csrf_app, password_hash, email="target@example.org", role="agent",
+                      skills={"km": 3}, display_name="Target")
+    own_browser = client_at(csrf_app, OWNER)
+    assert own_browser.login(owner.email).status_code == 302
+    device = own_browser.http.get_cookie(COOKIE_NAME)
+    assert device is not None and "target" not in device.value
+    assert own_browser.post("/logout").status_code == 302
+    for n in range(ACCOUNT_FREE_FAILURES + 1):
+        client_at(csrf_app, f"203.0.113.{n + 10}").login(owner.email, "guess")
+    # A stranger's browser waits for the account; the owner's own does not, from
+    # wherever they are now.
+    assert client_at(csrf_app, "198.51.100.99").login(owner.email).status_code == 429
+    own_browser.http.environ_base["REMOTE_ADDR"] = "192.0.2.50"
+    assert own_browser.login(owner.email).status_code == 302
+    # The cookie vouches for its own account only.
+    other = add_staff(csrf_app, password_hash, email="other@example.org", role="agent",
+                      skills={"km": 3}, display_name="Other")
+    for n in range(ACCOUNT_FREE_FAILURES + 1):
+        client_at(csrf_app, f"203.0.113.{n + 40}").login(other.email, "guess")
+    assert own_browser.post("/logout").status_code == 302
+    assert own_browser.login(other.email).status_code == 429
 
 
 def test_a_hash_made_with_weaker_parameters_is_replaced_on_login(csrf_app):
