@@ -1,9 +1,9 @@
 """The wallboard's live picture: figures per language, the agents table, the chart.
 
 Built from the database (calls today, the last recorded presence of every agent),
-which every process shares; `wallboard_views` re-sends it whenever the routing
-engine publishes an event on Redis, so tiles change within a moment of a caller
-joining or leaving a queue.
+which every process shares, and the routing engine's figures in Redis; the wallboard
+asks for it every couple of seconds (`wallboard_views`), so tiles change within
+moments of a caller joining or leaving a queue.
 """
 
 from __future__ import annotations
