@@ -25,7 +25,7 @@ from transcription.cli import commands as transcription_commands
 FEATURE_COMMANDS = (*simulator_commands, *prompts_commands, *transcription_commands,
                     *ivr_commands, *operations_commands)
 
-BENCHMARK_NAMES = ("chaos", "routing", "transcription", "webhooks")
+BENCHMARK_NAMES = ("chaos", "idle", "routing", "transcription", "webhooks")
 
 
 def benchmarks() -> dict[str, Callable[[list[str]], dict[str, Any]]]:
@@ -34,10 +34,11 @@ def benchmarks() -> dict[str, Callable[[list[str]], dict[str, Any]]]:
     stacks and speech models with them."""
     from call_routing.bench import bench_routing
     from helpline.chaos.bench import bench_chaos
+    from helpline.footprint import bench_idle
     from simulator.bench import bench_webhooks
     from transcription.bench import bench_transcription
 
-    return {"chaos": bench_chaos, "routing": bench_routing,
+    return {"chaos": bench_chaos, "idle": bench_idle, "routing": bench_routing,
             "transcription": bench_transcription, "webhooks": bench_webhooks}
 
 

@@ -270,7 +270,9 @@ def wav_seconds(data: bytes) -> float | None:
 
 async def paced_callers(app_url: str, signer: Signer, *, lines: list[tuple[str, int]],
                         menu_keys: list[str], callers: int, pace: float, ramp: float,
-                        duration: float, seed: int) -> PacedResults:
+                        duration: float, seed: int,
+                        max_calls: int | None = None) -> PacedResults:
+    """`max_calls`: stop placing calls once that many have started."""
     results = PacedResults()
     audio_seconds: dict[str, float] = {}
     stop_at = time.monotonic() + duration
@@ -282,6 +284,8 @@ async def paced_callers(app_url: str, signer: Signer, *, lines: list[tuple[str, 
         turn = 0
         try:
             while time.monotonic() < stop_at:
+                if max_calls is not None and results.calls >= max_calls:
+                    return
                 number, languages = lines[(index + turn) % len(lines)]
                 keys = ([str(rng.randint(1, languages))] if languages > 1 else [])
                 keys += [rng.choice(menu_keys) for _ in range(3)]
