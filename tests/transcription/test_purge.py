@@ -62,3 +62,32 @@ def test_purge_removes_expired_audio_and_text_and_audits(app, services):
 def _transcript_id(services, recording_id: int) -> str:
     with services.db.session() as session:
         return str(session.query(Transcript).filter_by(recording_id=recording_id).one().id)
+
+
+def test_purge_clears_a_machine_drafts_text_with_its_transcript(app, services):
+    from transcription.models import MachineDraft
+
+    days = services.config.retention.transcript_days
+    drafts = {}
+    with services.db.session() as session:
+        ticket = Ticket(language="id", source="voicemail", notes="")
+        session.add(ticket)
+        session.flush()
+        for age in (days + 1, 1):
+            recording = held(services, session, age_days=age, ticket=ticket)
+            transcript = session.query(Transcript).filter_by(recording_id=recording.id).one()
+            draft = MachineDraft(transcript_id=transcript.id, status="offered",
+                                 engine="whisper", model_id="whisper-base", text="kata kata",
+                                 words=[{"word": "kata", "start": 0.0, "end": 0.4,
+                                         "confidence": 0.9}])
+            session.add(draft)
+            session.flush()
+            drafts[age] = draft.id
+    with app.app_context():
+        purge_expired_audio()
+    with services.db.session() as session:
+        expired, fresh = (session.get(MachineDraft, drafts[days + 1]),
+                          session.get(MachineDraft, drafts[1]))
+        assert (expired.text, expired.words) == (None, None)
+        assert expired.engine == "whisper", "what made it stays; the caller's words go"
+        assert fresh.text == "kata kata" and fresh.words
