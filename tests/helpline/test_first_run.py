@@ -139,14 +139,14 @@ def test_a_taken_port_stops_the_start_with_one_line(tmp_path, runs):
 
 
 def test_a_child_that_dies_while_starting_stops_the_start(tmp_path, runs):
-    # The runner only checks the file exists; the stand-in and the web parse it and exit.
-    config = tmp_path / "broken.yaml"
-    config.write_text("languages: 42\n")
-    run = LocalRun(tmp_path, "--port", "0", "--stand-in-port", "0", HELPLINE_CONFIG=str(config))
+    # gunicorn reads extra options from its environment: a bad one makes the web exit.
+    run = LocalRun(tmp_path, "--port", "0", "--stand-in-port", "0",
+                   GUNICORN_CMD_ARGS="--workers many")
     runs.append(run)
     run.process.wait(120)
     assert run.process.returncode == 1, run.output
-    assert "while starting (its messages are above); everything has been stopped" in run.output
+    assert ("helpline run: web exited with code 2 while starting (its messages are above); "
+            "everything has been stopped") in run.output
     assert BANNER not in run.output
     assert local_stack.read(run.instance) is None
 
