@@ -21,6 +21,33 @@ from tests.builders import make_environ
 
 pytest_plugins = ["tests.stand_in"]
 
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker truncates and migrates a PostgreSQL database of
+    its own (`test_gw0`, `test_gw1`, …), made here on the same server: two workers on
+    one database would empty each other's tables mid-test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'test'}_{worker}"
+    assert name.replace("_", "").isalnum(), name
+    with psycopg.connect(url, autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() \
+                is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+if os.environ.get("TEST_DATABASE_URL"):
+    # Test modules read it at import, after this conftest: they all get this worker's.
+    os.environ["TEST_DATABASE_URL"] = str(_database_of_this_worker(
+        os.environ["TEST_DATABASE_URL"]))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 

@@ -37,3 +37,13 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, name: str, spec: str
     finally:
         leftovers = stack.stop()
     assert not leftovers, f"processes left behind by the stack (now killed): {leftovers}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Under pytest-xdist (`make test` runs two workers) the fault scenarios run one
+    # after another on one worker, never two stacks with timed faults side by side,
+    # while the other worker takes the rest of the suite.
+    chaos_folder = Path(__file__).parent
+    for item in items:
+        if chaos_folder in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("chaos"))
