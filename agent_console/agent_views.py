@@ -8,6 +8,8 @@ its htmx fragments, and the facts about a caller an agent is allowed to see.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
@@ -74,7 +76,14 @@ def work_list(which: str):  # type: ignore[no-untyped-def]
     return render_template(f"console/_list_{which}.html", rows=rows,
                            languages=services().config.languages,
                            reference=lambda caller_id: caller_summary(db, caller_id),
-                           call_back_now=call_back_now_url)
+                           call_back_now=call_back_now_url, local_time=_local_time)
+
+
+def _local_time(moment: datetime | None) -> str:
+    """A time as the helpline's staff read it: in its configured time zone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(services().settings.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 # Routing's "call this request back now" action: the button shows once it exists.

@@ -86,3 +86,20 @@ def test_the_callbacks_list_shows_open_requests_with_call_back_now(csrf_app, as_
     assert f'data-callback="{answered_id}"' not in html      # answered: off the list
     assert f'data-call-back-now="/api/callbacks/{waiting_id}/call-now"' in html
     assert CALLER_NUMBER.lstrip("+")[2:] not in html
+
+
+def test_a_callback_promised_for_the_next_shift_shows_when_it_may_be_made(csrf_app, as_role):
+    """Scheduled into a shift (the rota's next advisor): the list says from when, in the
+    helpline's time zone (Asia/Bangkok by default, UTC+7)."""
+    from datetime import UTC, datetime
+
+    services = csrf_app.extensions["helpline"]
+    caller = add_caller(services)
+    call_id = add_call(services, call_sid="CA" + "7a" * 16, caller_id=caller)
+    with services.db.session() as session:
+        session.add(CallbackRequest(call_id=call_id, caller_id=caller, language="km",
+                                    number_encrypted=services.pii.encrypt(CALLER_NUMBER),
+                                    not_before=datetime(2026, 12, 3, 1, 0, tzinfo=UTC)))
+    html = as_role("km_agent").get("/console/agent/lists/callbacks").get_data(as_text=True)
+    assert services.settings.timezone == "Asia/Bangkok"
+    assert '<td class="small" data-not-before>2026-12-03 08:00</td>' in html
