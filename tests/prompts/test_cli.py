@@ -53,7 +53,7 @@ def test_check_fails_for_a_language_nothing_can_speak(tmp_path):
     config = tmp_path / "khmer-only.yaml"
     config.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace(
         "km:  {name: Khmer,", "km:  {name: Khmer, espeak_voice: km,").replace(
-        "fallback: th}", "fallback: th}\n  xx: {name: Nobody, native_name: Nobody}").replace(
+        "fallback: th}", "fallback: th}\n  xx: {name: Nobody, native_name: Nobody}", 1).replace(
         "    language: ne\n", "    language: xx\n"), encoding="utf-8")
     done = helpline(make_environ(tmp_path, HELPLINE_CONFIG=str(config)), "prompts", "check")
     assert done.returncode == 1
