@@ -93,7 +93,8 @@ class EmbeddedRedis:
         # the worker and scheduler that still talk to it have shut down.
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
-        client = redis.Redis.from_url(self.url)
+        # Short timeouts: a program holding the port may accept and never answer.
+        client = redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
         deadline = time.monotonic() + timeout
         try:
             while True:
@@ -101,7 +102,7 @@ class EmbeddedRedis:
                     # Ours, not another server that holds the port (then ours exits).
                     if int(client.info("server")["process_id"]) == self.process.pid:
                         return True
-                except redis.ConnectionError:
+                except (redis.ConnectionError, redis.TimeoutError):
                     pass
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
