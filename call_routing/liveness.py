@@ -41,14 +41,26 @@ def error_facts(exc: BaseException) -> tuple[int | None, int | None]:
             code if isinstance(code, int) else None)
 
 
-def call_has_ended(twilio: Any, call_sid: str) -> bool | None:
-    """True if Twilio says the call is over (or has never heard of it), False if it is
-    still live, None if Twilio could not be asked just now."""
+ENDED = "ended"
+UNKNOWN_AT_TWILIO = "unknown_at_twilio"   # 404: Twilio has no such call (any more)
+LIVE = "live"
+
+
+def call_state(twilio: Any, call_sid: str) -> str | None:
+    """ENDED, UNKNOWN_AT_TWILIO (a 404: gone for good — asking again cannot help),
+    LIVE, or None if Twilio could not be asked just now (5xx, timeout: ask later)."""
     try:
         status = twilio.calls(call_sid).fetch().status
     except Exception as exc:  # noqa: BLE001 - any failure: we do not know
         if error_facts(exc)[0] == 404:
-            return True
+            return UNKNOWN_AT_TWILIO
         log.warning("could not ask Twilio about call %s: %s", call_sid, type(exc).__name__)
         return None
-    return str(status) in ENDED_AT_TWILIO
+    return ENDED if str(status) in ENDED_AT_TWILIO else LIVE
+
+
+def call_has_ended(twilio: Any, call_sid: str) -> bool | None:
+    """True if Twilio says the call is over (or has never heard of it), False if it is
+    still live, None if Twilio could not be asked just now."""
+    state = call_state(twilio, call_sid)
+    return None if state is None else state != LIVE

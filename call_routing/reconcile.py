@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from call_routing.liveness import call_has_ended
+from call_routing.liveness import ENDED, UNKNOWN_AT_TWILIO, call_state
 
 CHECK_EVERY_SECONDS = 60
 STALE_AFTER_SECONDS = 15 * 60
@@ -43,9 +43,11 @@ def reconcile(routing: Any) -> int:
     settled = 0
     now = engine.clock.now()
     for call_sid in stale_connected_calls(engine, now):
-        # None: Twilio could not be asked (5xx, timeout): try again next minute.
-        if call_has_ended(routing.svc.twilio, call_sid):
-            routing.bridge_ended(call_sid, "reconciled")
+        # None: Twilio could not be asked (5xx, timeout): try again next minute. A 404
+        # is an answer, not a failure: the call is gone, and its end says so.
+        state = call_state(routing.svc.twilio, call_sid)
+        if state in (ENDED, UNKNOWN_AT_TWILIO):
+            routing.bridge_ended(call_sid, "reconciled" if state == ENDED else state)
             settled += 1
     # A voicemail is over the moment it is taken on; one still "connected" was left so
     # by a failure in between (there is no call at Twilio to ask about).

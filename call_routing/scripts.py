@@ -28,7 +28,7 @@ NAMES = (
     # agents' presence
     "presence",
     # transfers and interpreters
-    "transfer", "interpreter", "accept_interpreter",
+    "transfer", "interpreter", "accept_interpreter", "interpreter_left",
     # deferred work: callbacks and voicemails
     "retry", "take", "defer", "promote",
     # one-off repair of state written before an index existed

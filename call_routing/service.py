@@ -40,6 +40,10 @@ log = logging.getLogger("helpline.routing")
 BRIDGE_PATH = "/twilio/voice/bridge"
 BRIDGE_ENDED_PATH = "/twilio/voice/bridge/ended"
 CONFERENCE_PATH = "/twilio/voice/bridge/conference"
+INTERPRETER_STATUS_PATH = "/twilio/voice/bridge/interpreter/status"
+# An agent dialled into the conference has accepted on screen: their phone should
+# pick up within this (Twilio's own default is 60 s of ringing into the void).
+AGENT_RING_SECONDS = 20
 RECORDING_STATUS_PATH = "/twilio/recordings/status"
 WAIT_LOOP_PATH = "/twilio/voice/queue/wait"     # the IVR's hold loop (ivr.views)
 
@@ -287,22 +291,43 @@ class RoutingService:
         # The agent who owns the call ends the conference by leaving it, so a caller is
         # never left alone in a room; the interpreter can drop out and the call goes on.
         owner_room = agent_room + "&ends=1"
-        urls = [owner_room, agent_room]
+        # The interpreter's leg reports its end (hung up, no answer, busy): their part
+        # in the call — and what they may read of it — ends with it, not with the call.
+        left = (f"{base_url}{INTERPRETER_STATUS_PATH}?call={call_sid}"
+                f"&agent={interpreter_id}")
+        legs = [(owner_room, None), (agent_room, left)]
         if self._move_agent_leg(call_sid, owner_room):
-            targets, urls = targets[1:], urls[1:]
+            targets, legs = targets[1:], legs[1:]
         else:
             self._redirect(call_sid, f"{base_url}{CONFERENCE_PATH}")
-        for target, url in zip(targets, urls, strict=True):
+        for target, (url, status_url) in zip(targets, legs, strict=True):
             if target is None:
+                if status_url is not None:
+                    self.interpreter_left(call_sid, interpreter_id, "no-dial-target")
                 continue
             to = self._endpoint(target)
+            extra: dict[str, Any] = ({} if status_url is None else {
+                "status_callback": status_url, "status_callback_method": "POST",
+                "status_callback_event": ["completed"]})
             try:
                 self.svc.twilio.calls.create(
                     to=to, from_=facts.number_called or "+10000000000",
-                    url=url, method="POST")
+                    url=url, method="POST", timeout=AGENT_RING_SECONDS, **extra)
             except Exception as exc:  # noqa: BLE001
                 log.warning("dialling agent %s into %s failed: %s", target.agent_id, call_sid,
                             type(exc).__name__)
+                if status_url is not None:
+                    self.interpreter_left(call_sid, interpreter_id, "not_dialled")
+
+    def interpreter_left(self, call_sid: str, interpreter_id: int, status: str) -> bool:
+        """The interpreter's leg ended (`status`: Twilio's CallStatus, or why it was never
+        dialled) while the call may go on: they wrap up, and the owner sees them gone."""
+        if not self.engine.interpreter_left(call_sid, interpreter_id):
+            return False
+        with self.svc.db.session() as session:
+            store.mark_event(session, call_sid, "interpreter_left",
+                             {"interpreter_id": interpreter_id, "status": status}, self._now())
+        return True
 
     def _endpoint(self, target: store.DialTarget) -> str:
         """Where the agent answers: their browser, or their own phone (decrypted here only)."""

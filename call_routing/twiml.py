@@ -10,6 +10,9 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 from prompts.twilio_say import say_voice
 
 DIAL_TIMEOUT_SECONDS = 20   # the agent accepted on screen; their phone should pick up fast
+# Twilio's recording events: "completed" (a failed recording arrives with it, as
+# RecordingStatus=failed) and "absent" (nothing was recorded), so neither passes silently.
+RECORDING_EVENTS = "completed absent"
 
 
 def _speak(response: VoiceResponse, utterances: Iterable[Any]) -> None:
@@ -35,7 +38,7 @@ def bridge(utterances: Iterable[Any], *, client_identity: str | None, number: st
         options.update(record="record-from-answer-dual",
                        recording_status_callback=recording_status_url,
                        recording_status_callback_method="POST",
-                       recording_status_callback_event="completed")
+                       recording_status_callback_event=RECORDING_EVENTS)
     dial = Dial(**options)
     if number is not None:
         dial.number(number)
@@ -58,7 +61,7 @@ def conference(name: str, *, record: bool, recording_status_url: str,
         options.update(record="record-from-start",
                        recording_status_callback=recording_status_url,
                        recording_status_callback_method="POST",
-                       recording_status_callback_event="completed")
+                       recording_status_callback_event=RECORDING_EVENTS)
     dial.conference(name, **options)
     response.append(dial)
     return str(response)

@@ -21,6 +21,7 @@ from call_routing.errors import BAD_REQUEST, INVALID_STATE, NO_OFFER, RoutingErr
 from call_routing.live import live_figures
 from call_routing.service import (
     BRIDGE_ENDED_PATH,
+    INTERPRETER_STATUS_PATH,
     RECORDING_STATUS_PATH,
     WAIT_LOOP_PATH,
     client_identity,
@@ -309,7 +310,7 @@ def bridge() -> Response:
             connecting_prompt(svc, status.dialect or status.language),
             client_identity=client_identity(status.agent_id), number=number,
             record=facts.consented_to_recording, action_url=base + BRIDGE_ENDED_PATH,
-            recording_status_url=base + RECORDING_STATUS_PATH))
+            recording_status_url=recording_status_url(base, call_sid)))
     except Exception:  # noqa: BLE001 - Twilio routes never fail loudly
         log.exception("bridge TwiML failed for call %s", call_sid)
         return _safe_return_to_queue(svc, call_sid)
@@ -327,12 +328,16 @@ def bridge_ended() -> Response:
     try:
         routing = routing_service(svc)
         status = routing.engine.status(call_sid)
-        if status is not None and status.state == "connected" and status.interpreter_id:
+        in_conference = request.args.get("from") == "conference"
+        # The interpreter may have left the room already (their own leg ended), but a
+        # call that reached the conference ends as a conference call.
+        if status is not None and status.state == "connected" and (
+                status.interpreter_id or in_conference):
             if caller_gone:
                 # The caller left the three-way: the call is over for both agents.
                 routing.bridge_ended(call_sid, "caller_hung_up")
                 return _xml(render.hangup())
-            if request.args.get("from") == "conference":
+            if in_conference:
                 # The room ended (the agent who owns the call left): so does the call,
                 # rather than the caller being sent into an empty room again.
                 routing.bridge_ended(call_sid, "conference_ended")
@@ -351,12 +356,20 @@ def bridge_ended() -> Response:
         return _safe_return_to_queue(svc, call_sid)
 
 
+def recording_status_url(base: str, call_sid: str) -> str:
+    """Where a recorded conversation's status callbacks go: `kind=call` says it is a
+    conversation (never a voicemail) and `call` names the caller's call — a
+    conference's recording callback carries a ConferenceSid and no CallSid. Twilio
+    signs the query too, so both can be trusted."""
+    return f"{base}{RECORDING_STATUS_PATH}?kind=call&call={call_sid}"
+
+
 def _conference_twiml(svc: Services, call_sid: str) -> str:
     base = _base_url(svc)
     with svc.db.session() as session:
         facts = store.call_facts(session, call_sid)
     return render.conference(call_sid, record=facts.consented_to_recording,
-                             recording_status_url=base + RECORDING_STATUS_PATH,
+                             recording_status_url=recording_status_url(base, call_sid),
                              action_url=base + BRIDGE_ENDED_PATH + "?from=conference",
                              ends_when_leaving=True)
 
@@ -380,6 +393,24 @@ def conference() -> Response:
     except Exception:  # noqa: BLE001
         log.exception("conference TwiML failed for call %s", call_sid)
         return _xml(render.hangup()) if joining_agent else _safe_return_to_queue(svc, call_sid)
+
+
+LEG_ENDED = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+
+@bp.post(INTERPRETER_STATUS_PATH)
+@twilio_request
+def interpreter_leg_status() -> Response:
+    """The interpreter's own call ended: they leave the call (which goes on)."""
+    call_sid = call_sid_of(request.args.get("call"))
+    agent = request.args.get("agent", "")
+    status = field(request.form, "CallStatus")
+    if call_sid and agent.isdigit() and status in LEG_ENDED:
+        try:
+            routing_service(services()).interpreter_left(call_sid, int(agent), status)
+        except Exception:  # noqa: BLE001 - a status callback is acknowledged whatever
+            log.exception("interpreter leg of %s: could not record their leaving", call_sid)
+    return Response(status=204)
 
 
 def _safe_return_to_queue(svc: Services, call_sid: str) -> Response:

@@ -62,7 +62,8 @@ def _render_step(parent: Any, step: Any, resolve: Callable[[Prompt], list[Any]],
                       play_beep=True, trim="trim-silence",
                       recording_status_callback=url_for(step.status_callback),
                       recording_status_callback_method="POST",
-                      recording_status_callback_event="completed")
+                      # "absent" too: a voicemail nothing was recorded in leaves a trace
+                      recording_status_callback_event="completed absent")
     elif isinstance(step, Hangup):
         parent.hangup()
     else:  # pragma: no cover - the domain only produces the steps above

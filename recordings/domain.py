@@ -17,6 +17,7 @@ from helpline.webhook_input import bounded
 
 RECORDING_SID = re.compile(r"\ARE[0-9a-fA-F]{32}\Z")   # \Z: no trailing newline either
 CALL_SID = re.compile(r"\ACA[0-9a-fA-F]{32}\Z")
+CONFERENCE_SID = re.compile(r"\ACF[0-9a-fA-F]{32}\Z")
 
 VOICEMAIL = "voicemail"
 CALL = "call"
@@ -59,15 +60,21 @@ class RecordingCallback:
     channels: int
     source: str | None
     requested_kind: str | None
+    # A conference's recording: Twilio sends its ConferenceSid and no CallSid.
+    conference_sid: str | None = None
 
     @property
     def completed(self) -> bool:
         return self.status == "completed"
 
 
-def parse_callback(form: Mapping[str, str], requested_kind: str | None = None
-                   ) -> RecordingCallback:
+def parse_callback(form: Mapping[str, str], requested_kind: str | None = None,
+                   requested_call: str | None = None) -> RecordingCallback:
     """Twilio's recording status callback fields → a typed event.
+
+    `requested_kind` and `requested_call` come from the callback URL the app gave
+    Twilio (`?kind=`, `?call=`; signed with it): a conference's recording names no
+    CallSid, so the call it belongs to is the one its URL names.
 
     A field outside its shape or length, or carrying a control character, counts as
     absent (`helpline.webhook_input`): none of it reaches the database or a log.
@@ -76,9 +83,7 @@ def parse_callback(form: Mapping[str, str], requested_kind: str | None = None
     sid = (form.get("RecordingSid") or "").strip()
     if not RECORDING_SID.fullmatch(sid):
         raise InvalidCallback("RecordingSid is missing or malformed")
-    call_sid = (form.get("CallSid") or "").strip() or None
-    if call_sid is not None and not CALL_SID.fullmatch(call_sid):
-        call_sid = None
+    call_sid = _sid(form.get("CallSid"), CALL_SID) or _sid(requested_call, CALL_SID)
     return RecordingCallback(
         recording_sid=sid,
         call_sid=call_sid,
@@ -88,16 +93,25 @@ def parse_callback(form: Mapping[str, str], requested_kind: str | None = None
         channels=2 if (_number(form.get("RecordingChannels")) or 1) >= 2 else 1,
         source=form.get("RecordingSource") or None,
         requested_kind=requested_kind if requested_kind in KINDS else None,
+        conference_sid=_sid(form.get("ConferenceSid"), CONFERENCE_SID),
     )
 
 
-def classify_kind(channels: int, requested_kind: str | None, call_outcome: str | None) -> str:
+def _sid(raw: str | None, shape: re.Pattern[str]) -> str | None:
+    value = (raw or "").strip()
+    return value if shape.fullmatch(value) else None
+
+
+def classify_kind(channels: int, requested_kind: str | None, call_outcome: str | None,
+                  conference_sid: str | None = None) -> str:
     """Voicemail or a recorded conversation.
 
-    Two channels only come from a recorded <Dial> (caller and agent legs), whatever
-    the URL says; otherwise trust the IVR's `?kind=`, then the call's outcome.
+    Two channels only come from a recorded <Dial> (caller and agent legs), and a
+    ConferenceSid only from a recorded conference (the three-way call with an
+    interpreter), whatever the URL says; otherwise trust the app's `?kind=`, then
+    the call's outcome.
     """
-    if channels >= 2:
+    if channels >= 2 or conference_sid is not None:
         return CALL
     if requested_kind in KINDS:
         return requested_kind

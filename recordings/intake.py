@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from helpline.db import utcnow
 from helpline.services import Services
-from ivr.models import Call
+from ivr.models import Call, CallEvent
 from recordings import domain, jobs, store, tickets
 
 log = logging.getLogger("helpline.recordings")
@@ -25,10 +25,9 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
     """True when the recording was new (a download was enqueued). Commits `session`."""
     call = store.find_call(session, callback.call_sid)
     kind = domain.classify_kind(callback.channels, callback.requested_kind,
-                                call.outcome if call else None)
+                                call.outcome if call else None, callback.conference_sid)
     if not callback.completed:
-        store.record_callback(session, callback, kind=kind, call=call, status=jobs.FAILED,
-                              error=f"Twilio reported the recording {callback.status}")
+        _record_no_audio(session, callback, kind, call)
         session.commit()
         return False
     recording, created = store.record_callback(session, callback, kind=kind, call=call)
@@ -58,6 +57,26 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
         log.warning("recording %s recorded, its download not queued yet (%s)",
                     recording.id, type(exc).__name__)
     return True
+
+
+def _record_no_audio(session: Session, callback: domain.RecordingCallback, kind: str,
+                     call: Call | None) -> None:
+    """Twilio recorded nothing (`absent`) or could not (`failed`): the recording's row
+    says so (staff see it with the failed ones), and so does the call's timeline —
+    never silence. No ticket is opened: there is nothing to listen to."""
+    status = jobs.ABSENT if callback.status == "absent" else jobs.FAILED
+    recording, created = store.record_callback(
+        session, callback, kind=kind, call=call, status=status,
+        error=f"Twilio reported the recording {callback.status}")
+    if not created:
+        return
+    if call is not None:
+        session.add(CallEvent(call_id=call.id, kind=f"recording_{status}",
+                              detail={"recording_sid": callback.recording_sid, "kind": kind,
+                                      "source": callback.source}))
+    log.warning("recording %s of %s: Twilio reported it %s", callback.recording_sid,
+                callback.call_sid or callback.conference_sid or "an unknown call",
+                callback.status)
 
 
 def _default_language(svc: Services, call: Call | None) -> str:

@@ -28,6 +28,7 @@ log = logging.getLogger("helpline.recordings")
 STORED = "stored"
 TOO_SHORT = "too_short"
 FAILED = "failed"
+ABSENT = "absent"          # Twilio recorded nothing: no audio to fetch
 PURGED = "purged"
 HELD = (STORED, TOO_SHORT)
 

@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
 @twilio_request
 def recording_status() -> ResponseReturnValue:
     try:
-        callback = domain.parse_callback(request.form, request.args.get("kind"))
+        callback = domain.parse_callback(request.form, request.args.get("kind"),
+                                         request.args.get("call"))
     except domain.InvalidCallback as exc:
         log.warning("recording callback ignored: %s", exc)
         return Response(status=204)

@@ -81,6 +81,9 @@ def call_in_process(app_url: str, script: CallScript, to: str, from_: str,
     with ServedApp(create_rest_app(engine)) as rest:
         engine.media_base_url = rest.url
         call = engine.run(engine.place_call(to=to, from_=from_, script=script))
+        # The recording callbacks come later, from threads of their own: this process
+        # (and the emulator serving the recording) must outlive them.
+        engine.recording_callbacks.drain()
         return call_json(call)
 
 

@@ -9,17 +9,27 @@ the action requested (its answer is ignored). A redirect leaves without one.
 
 With a simulated clock, a participant with no scripted hang-up does not move
 the shared clock while it waits: it waits (in real time) for the others to act.
+
+A room whose first recorded participant's <Conference> has record="record-from-start"
+is recorded from then until it ends, as one mono file; its recordingStatusCallback
+then comes later (`simulator.callbacks`), with the ConferenceSid and no CallSid —
+Twilio ties a conference's recording to no call.
 """
 
 from __future__ import annotations
 
 import itertools
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator import errors, twiml
+from simulator import audio, errors, twiml
 from simulator.call import Heard, HungUp, Redirected, Signalled
 from simulator.conferences import REMOVED_SIGNAL, Conference, ConferenceFull, Participant
 from simulator.execution import TWILIO_HOLD_MUSIC, Fetch, _rfc2822, resolve
+from simulator.legs import RecordingCallback, recording_params
+from simulator.recordings import StoredRecording
 
 if TYPE_CHECKING:
     from simulator.execution import CallExecution
@@ -33,9 +43,6 @@ _sequence = itertools.count()
 def conference(run: CallExecution, verb: twiml.Dial, noun: twiml.Conference,
                base: str) -> Fetch | None:
     call, engine = run.call, run.engine
-    if noun.record != "do-not-record":
-        run.notice(errors.NOT_SIMULATED,
-                   f"<Conference record={noun.record!r}>: conference recording is not simulated")
     try:
         room, me, started = engine.conferences.join(
             account_sid=call.account_sid, name=noun.name, call=call, now=run.clock.now(),
@@ -46,6 +53,8 @@ def conference(run: CallExecution, verb: twiml.Dial, noun: twiml.Conference,
         return _after(run, verb, base, {"DialCallStatus": "failed", "DialCallDuration": "0"})
     call.bridged_to = f"conference:{noun.name}"
     joined = run.clock.now()
+    if noun.record == "record-from-start" and room.recording is None:
+        _start_recording(run, room, noun, base)
     _status_callback(run, noun, base, room, "participant-join", me)
     if started:
         _status_callback(run, noun, base, room, "conference-start")
@@ -68,6 +77,8 @@ def conference(run: CallExecution, verb: twiml.Dial, noun: twiml.Conference,
     _status_callback(run, noun, base, room, "participant-leave", me)
     if left.ended:
         _status_callback(run, noun, base, room, "conference-end")
+        if room.recording is not None:
+            _finish_recording(run, room)
     extra = {"DialCallStatus": "completed", "DialCallDuration": str(int(round(seconds)))}
     if isinstance(interrupted, HungUp):
         if verb.action:
@@ -132,6 +143,52 @@ def _status_callback(run: CallExecution, noun: twiml.Conference, base: str, room
         run.notice(errors.HTTP_RETRIEVAL_FAILURE if response.status
                    else errors.HTTP_CONNECTION_FAILURE,
                    f"conference status callback: {response.status or response.error}", url)
+
+
+@dataclass
+class ConferenceRecording:
+    """A room being recorded: by whose <Conference> (its recordingStatusCallback), from
+    when, and what the recording will hold (the first recorded caller's words)."""
+    callback: RecordingCallback
+    sid: str
+    started_at: float
+    text: str | None
+    voice: str
+
+
+def _start_recording(run: CallExecution, room: Conference, noun: twiml.Conference,
+                     base: str) -> None:
+    engine, script = run.engine, run.call.script
+    recording = room.recording = ConferenceRecording(
+        RecordingCallback.of(noun, base), engine.recordings.new_sid(), run.clock.now(),
+        script.say_text, script.say_voice)
+    recording.callback.send(engine, None, "in-progress", recording_params(
+        account_sid=room.account_sid, sid=recording.sid, url=engine.recording_url(recording.sid),
+        status="in-progress", duration=0, channels=1, source="DialVerb",
+        start=recording.started_at, conference_sid=room.sid))
+
+
+def _finish_recording(run: CallExecution, room: Conference) -> None:
+    """The conference ended: its mono recording is stored and, later, reported with its
+    ConferenceSid and no CallSid — Twilio ties a conference recording to no call."""
+    engine, recording = run.engine, room.recording
+    room.recording = None
+    folder = engine.recordings.folder
+    seconds = max(run.clock.now() - recording.started_at, 1.0)
+    with tempfile.TemporaryDirectory(prefix="sim-conf-") as tmp:
+        spoken = audio.speak(recording.text or "conference", recording.voice,
+                             Path(tmp) / "room.wav")
+        measured = audio.to_mono(spoken, folder / f"{recording.sid}.wav",
+                                 folder / f"{recording.sid}.mp3", seconds=seconds)
+    duration = max(int(round(measured)), 1)
+    engine.recordings.add(StoredRecording(
+        sid=recording.sid, account_sid=room.account_sid, call_sid=None, folder=folder,
+        duration=duration, channels=1, source="DialVerb", created_at=run.clock.now(),
+        start_time=recording.started_at, conference_sid=room.sid))
+    recording.callback.send(engine, None, "completed", recording_params(
+        account_sid=room.account_sid, sid=recording.sid,
+        url=engine.recording_url(recording.sid), status="completed", duration=duration,
+        channels=1, source="DialVerb", start=recording.started_at, conference_sid=room.sid))
 
 
 def _flag(value: bool) -> str:

@@ -52,6 +52,9 @@ class Conference:
     history: list[Participant] = field(default_factory=list)        # everyone who joined
     reason_ended: str | None = None
     call_sid_ending: str | None = None
+    # Set by the first participant whose <Conference> has record="record-from-start":
+    # the room is recorded from then until it ends (`conference_leg`).
+    recording: Any = None
 
     @property
     def started(self) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from helpline.clock import Clock, SimulatedClock
 from simulator.call import CallScript, LiveCall, Redirection
+from simulator.callbacks import RecordingCallbacks
 from simulator.conferences import ConferenceRegistry
 from simulator.endpoints import Endpoint, Endpoints
 from simulator.faults import Faults
@@ -76,6 +77,8 @@ class VoiceEngine:
         self.pace = pace
         self.measure_audio = measure_audio
         self.http = WebhookClient(auth_token, self.faults, timeout=webhook_timeout)
+        # Recording status callbacks go out later, from their own threads (`callbacks`).
+        self.recording_callbacks = RecordingCallbacks(self.http)
         self.calls: dict[str, LiveCall] = {}
         self._media_durations: dict[str, tuple[float | None, str]] = {}
         self._lock = threading.Lock()
@@ -204,10 +207,13 @@ class VoiceEngine:
              say: str | None = None, voice: str = "en", say_file: str | None = None,
              record_end: str = "#", hangup_after: float | None = None,
              voice_url: str | None = None) -> LiveCall:
-        """Place a scripted call and run it to the end in this thread."""
+        """Place a scripted call and run it to the end in this thread, then wait for
+        the recording callbacks it caused (they arrive later than the call's own)."""
         script = CallScript(press=list(press or []), say_text=say, say_voice=voice,
                             say_file=say_file, record_end=record_end, hangup_after=hangup_after)
-        return self.run(self.place_call(to=to, from_=from_, script=script, voice_url=voice_url))
+        call = self.run(self.place_call(to=to, from_=from_, script=script, voice_url=voice_url))
+        self.recording_callbacks.drain()
+        return call
 
     def media_duration(self, url: str) -> tuple[float | None, str]:
         """(seconds, problem) of a <Play> file, fetched once per URL (hold music

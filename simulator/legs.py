@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator import audio, twiml
 from simulator.call import (
@@ -216,8 +217,7 @@ def _record_bridge(run: CallExecution, verb: twiml.Dial, base: str, agent_text: 
                                Path(tmp) / "caller.wav")
         agent = audio.speak(agent_text, agent_voice, Path(tmp) / "agent.wav")
         dual = verb.record.endswith("-dual")
-        return _store(run, "DialVerb", verb.recording_status_callback,
-                      verb.recording_status_callback_method, base,
+        return _store(run, "DialVerb", RecordingCallback.of(verb, base),
                       lambda wav, mp3: (audio.to_dual(caller, agent, seconds, wav, mp3) if dual
                                         else audio.to_mono(agent, wav, mp3, seconds=seconds)),
                       channels=2 if dual else 1)
@@ -236,8 +236,10 @@ def record(run: CallExecution, verb: twiml.Record, base: str) -> Fetch | None:
                                Path(tmp) / "caller.wav")
         if source is None:
             # The caller says nothing: after `timeout` of silence Twilio drops the
-            # empty recording and carries on with the next verb.
+            # empty recording and carries on with the next verb — telling a
+            # recordingStatusCallback subscribed to "absent" that there is none.
             run.wait(verb.timeout)
+            _absent(run, "RecordVerb", RecordingCallback.of(verb, base))
             return None
         spoken = audio.media_duration(source.read_bytes()) or 1.0
         message_seconds = min(spoken, verb.max_length)
@@ -261,8 +263,7 @@ def record(run: CallExecution, verb: twiml.Record, base: str) -> Fetch | None:
         if verb.trim != "do-not-trim":
             recorded = min(recorded, spoken)      # trailing silence trimmed
         recorded = max(recorded, 0.5)
-        reference = _store(run, "RecordVerb", verb.recording_status_callback,
-                           verb.recording_status_callback_method, base,
+        reference = _store(run, "RecordVerb", RecordingCallback.of(verb, base),
                            lambda wav, mp3: audio.to_mono(source, wav, mp3, seconds=recorded),
                            channels=1)
     fetch = Fetch(action, verb.method, "action",
@@ -282,26 +283,79 @@ def _caller_audio(text: str | None, voice: str, file: str | None, out: Path) -> 
     return None
 
 
-def _store(run: CallExecution, source: str, callback: str | None, callback_method: str,
-           base: str, make: Callable[[Path, Path], float], channels: int) -> RecordingRef:
+@dataclass(frozen=True)
+class RecordingCallback:
+    """Where and when a verb's recordingStatusCallback is sent (its events)."""
+    url: str | None
+    method: str
+    events: tuple[str, ...]
+
+    @classmethod
+    def of(cls, verb: Any, base: str) -> RecordingCallback:
+        url = verb.recording_status_callback
+        return cls(resolve(base, url) if url else None, verb.recording_status_callback_method,
+                   verb.recording_status_callback_event)
+
+    def send(self, engine: Any, call: LiveCall | None, event: str,
+             params: dict[str, str]) -> None:
+        """Later, as Twilio does once the file is processed (`simulator.callbacks`)."""
+        if self.url and event in self.events:
+            engine.recording_callbacks.send_later(call, self.url, self.method, params)
+
+
+def recording_params(*, account_sid: str, sid: str, url: str, status: str, duration: int,
+                     channels: int, source: str, start: float,
+                     call_sid: str | None = None,
+                     conference_sid: str | None = None) -> dict[str, str]:
+    """A recordingStatusCallback's parameters. A call's recording names its CallSid;
+    a conference's names its ConferenceSid instead (Twilio sends no CallSid)."""
+    params = {"AccountSid": account_sid, "RecordingSid": sid, "RecordingUrl": url,
+              "RecordingStatus": status, "RecordingDuration": str(duration),
+              "RecordingChannels": str(channels), "RecordingSource": source,
+              "RecordingStartTime": _rfc(start), "ErrorCode": "0"}
+    if call_sid is not None:
+        params["CallSid"] = call_sid
+    if conference_sid is not None:
+        params["ConferenceSid"] = conference_sid
+    return params
+
+
+def _store(run: CallExecution, source: str, callback: RecordingCallback,
+           make: Callable[[Path, Path], float], channels: int) -> RecordingRef:
     engine, call = run.engine, run.call
     sid = engine.recordings.new_sid()
     folder = engine.recordings.folder
     start = run.clock.now()
+    reference_url = engine.recording_url(sid)
+    callback.send(engine, call, "in-progress", recording_params(
+        account_sid=call.account_sid, sid=sid, url=reference_url, status="in-progress",
+        duration=0, channels=channels, source=source, start=start, call_sid=call.sid))
     seconds = make(folder / f"{sid}.wav", folder / f"{sid}.mp3")
     stored = engine.recordings.add(StoredRecording(
         sid=sid, account_sid=call.account_sid, call_sid=call.sid, folder=folder,
         duration=max(int(round(seconds)), 1), channels=channels, source=source,
         created_at=run.clock.now(), start_time=start))
-    reference = RecordingRef(sid, engine.recording_url(sid), stored.duration, channels, source)
+    reference = RecordingRef(sid, reference_url, stored.duration, channels, source)
     call.recordings.append(reference)
-    if callback:
-        run.after_fetch.append(Fetch(resolve(base, callback), callback_method, "recording", {
-            "RecordingSid": sid, "RecordingUrl": reference.url,
-            "RecordingStatus": "completed", "RecordingDuration": str(stored.duration),
-            "RecordingChannels": str(channels), "RecordingSource": source,
-            "RecordingStartTime": _rfc(start), "ErrorCode": "0"}))
+    callback.send(engine, call, "completed", recording_params(
+        account_sid=call.account_sid, sid=sid, url=reference.url, status="completed",
+        duration=stored.duration, channels=channels, source=source, start=start,
+        call_sid=call.sid))
     return reference
+
+
+def _absent(run: CallExecution, source: str, callback: RecordingCallback) -> None:
+    """Nothing was recorded: Twilio keeps an `absent` recording with no media."""
+    engine, call = run.engine, run.call
+    sid = engine.recordings.new_sid()
+    start = run.clock.now()
+    engine.recordings.add(StoredRecording(
+        sid=sid, account_sid=call.account_sid, call_sid=call.sid,
+        folder=engine.recordings.folder, duration=0, channels=1, source=source,
+        created_at=start, start_time=start, status="absent"))
+    callback.send(engine, call, "absent", recording_params(
+        account_sid=call.account_sid, sid=sid, url=engine.recording_url(sid), status="absent",
+        duration=0, channels=1, source=source, start=start, call_sid=call.sid))
 
 
 def _rfc(epoch: float) -> str:

@@ -15,14 +15,15 @@ from simulator.ids import recording_sid
 class StoredRecording:
     sid: str
     account_sid: str
-    call_sid: str
+    call_sid: str | None         # None for a conference's recording (Twilio names no call)
     folder: Path
     duration: int
     channels: int
-    source: str                  # RecordVerb / DialVerb
+    source: str                  # RecordVerb / DialVerb (a <Dial>'s or <Conference>'s)
     created_at: float
     start_time: float
-    status: str = "completed"
+    status: str = "completed"    # or absent: nothing was recorded
+    conference_sid: str | None = None
 
     @property
     def wav_path(self) -> Path:
@@ -66,10 +67,15 @@ class RecordingStore:
         with self._lock:
             return self._items.get(sid)
 
-    def list(self, call_sid: str | None = None) -> list[StoredRecording]:
+    def list(self, call_sid: str | None = None,
+             conference_sid: str | None = None) -> list[StoredRecording]:
+        """Newest first, as Twilio lists them."""
         with self._lock:
             items = list(self._items.values())
-        return [item for item in items if call_sid is None or item.call_sid == call_sid]
+        items.sort(key=lambda item: item.created_at, reverse=True)
+        return [item for item in items
+                if (call_sid is None or item.call_sid == call_sid)
+                and (conference_sid is None or item.conference_sid == conference_sid)]
 
     def delete(self, sid: str) -> bool:
         with self._lock:

@@ -10,8 +10,11 @@ from api.twilio.com. Responses validate against Twilio's OpenAPI description
   POST   /2010-04-01/Accounts/{AC}/Calls/{CA}.json        Url+Method or Twiml: redirect the
                                                           live call; Status=completed: hang up
   DELETE /2010-04-01/Accounts/{AC}/Calls/{CA}.json        forget a finished call
-  GET    /2010-04-01/Accounts/{AC}/Recordings.json        list (?CallSid=)
+  GET    /2010-04-01/Accounts/{AC}/Recordings.json        list, newest first (?CallSid=
+                                                          &ConferenceSid= &DateCreated= / < / >
+                                                          &PageSize= &Page=: next_page_uri)
   GET    /2010-04-01/Accounts/{AC}/Calls/{CA}/Recordings.json
+  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}/Recordings.json
   GET    /2010-04-01/Accounts/{AC}/Recordings/{RE}.json   fetch a recording
   DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json   delete it (and its files)
   GET    /2010-04-01/Accounts/{AC}/Recordings/{RE}[.wav|.mp3]  media (no extension: WAV)
@@ -28,8 +31,11 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
@@ -91,7 +97,7 @@ def recording_resource(recording: StoredRecording, media_base: str,
     uri = f"/2010-04-01/Accounts/{recording.account_sid}/Recordings/{recording.sid}"
     return {
         "account_sid": recording.account_sid, "api_version": "2010-04-01",
-        "call_sid": recording.call_sid, "conference_sid": None,
+        "call_sid": recording.call_sid, "conference_sid": recording.conference_sid,
         "date_created": rfc2822(recording.created_at), "date_updated": rfc2822(now),
         "start_time": rfc2822(recording.start_time), "duration": str(recording.duration),
         "sid": recording.sid, "price": None, "price_unit": "USD", "status": recording.status,
@@ -140,6 +146,38 @@ def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     return {key: items, "end": max(len(items) - 1, 0), "first_page_uri": uri,
             "next_page_uri": None, "page": 0, "page_size": max(len(items), 50),
             "previous_page_uri": None, "start": 0, "uri": uri}
+
+
+def _instant(raw: str, name: str) -> tuple[float, bool]:
+    """(epoch, whether only a date was given) of a DateCreated filter's value."""
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day.timestamp(), True
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} {raw!r} is not a date (YYYY-MM-DD) or a date-time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp(), False
+
+
+def date_filter(args: Mapping[str, str]) -> Callable[[float], bool]:
+    """The DateCreated filters of a list request, as a test on a resource's created time."""
+    tests: list[Callable[[float], bool]] = []
+    if "DateCreated" in args:
+        start, _ = _instant(args["DateCreated"], "DateCreated")
+        start -= start % 86400
+        tests.append(lambda at: start <= at < start + 86400)
+    if "DateCreated>" in args:
+        after, _ = _instant(args["DateCreated>"], "DateCreated>")
+        tests.append(lambda at: at >= after)
+    if "DateCreated<" in args:
+        before, day_only = _instant(args["DateCreated<"], "DateCreated<")
+        if day_only:
+            tests.append(lambda at: at < before + 86400)
+        else:
+            tests.append(lambda at: at <= before)
+    return lambda at: all(test(at) for test in tests)
 
 
 def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
@@ -289,20 +327,51 @@ def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
         engine.forget(sid)
         return Response(status=204)
 
-    def recording_page(call_sid: str | None) -> dict[str, Any]:
-        items = engine.recordings.list(call_sid)
-        uri = request.full_path.rstrip("?")
-        return {"recordings": [recording_resource(item, media_base(), now()) for item in items],
-                "end": max(len(items) - 1, 0), "first_page_uri": uri, "next_page_uri": None,
-                "page": 0, "page_size": 50, "previous_page_uri": None, "start": 0, "uri": uri}
+    def recording_page(call_sid: str | None = None,
+                       conference_sid: str | None = None) -> Any:
+        """One page of recordings, newest first, filtered and paged as Twilio's list:
+        DateCreated (a day), DateCreated> (on or after), DateCreated< (on or before;
+        a bare date covers that whole day), PageSize (default 50, at most 1000), Page;
+        next_page_uri names the next page while there is one."""
+        args = request.args
+        try:
+            created = date_filter(args)
+            size = int(args.get("PageSize", "50"))
+            number = int(args.get("Page", "0"))
+        except ValueError as exc:
+            return twilio_error(400, 20001, str(exc))
+        if not 1 <= size <= 1000 or number < 0:
+            return twilio_error(400, 20001, "PageSize must be 1-1000 and Page at least 0")
+        items = [item for item in engine.recordings.list(call_sid, conference_sid)
+                 if created(item.created_at)]
+        chosen = items[number * size:(number + 1) * size]
+        query = [(key, value) for key, value in args.items(multi=True)
+                 if key not in {"Page", "PageSize", "PageToken"}]
+
+        def page_uri(index: int) -> str:
+            return request.path + "?" + urlencode(
+                [*query, ("PageSize", str(size)), ("Page", str(index))]
+                + ([("PageToken", f"PA{items[index * size - 1].sid}")] if index else []))
+
+        more = (number + 1) * size < len(items)
+        return jsonify({
+            "recordings": [recording_resource(item, media_base(), now()) for item in chosen],
+            "end": number * size + max(len(chosen) - 1, 0), "first_page_uri": page_uri(0),
+            "next_page_uri": page_uri(number + 1) if more else None, "page": number,
+            "page_size": size, "previous_page_uri": page_uri(number - 1) if number else None,
+            "start": number * size, "uri": page_uri(number)})
 
     @bp.get(API + "/Recordings.json")
     def list_recordings(account_sid: str) -> Any:
-        return jsonify(recording_page(request.args.get("CallSid")))
+        return recording_page(request.args.get("CallSid"), request.args.get("ConferenceSid"))
 
     @bp.get(API + "/Calls/<call_sid>/Recordings.json")
     def list_call_recordings(account_sid: str, call_sid: str) -> Any:
-        return jsonify(recording_page(call_sid))
+        return recording_page(call_sid=call_sid)
+
+    @bp.get(API + "/Conferences/<conference_sid>/Recordings.json")
+    def list_conference_recordings(account_sid: str, conference_sid: str) -> Any:
+        return recording_page(conference_sid=conference_sid)
 
     @bp.route(API + "/Recordings/<name>", methods=["GET", "DELETE"])
     def recording(account_sid: str, name: str) -> Any:

@@ -102,6 +102,9 @@ class Conference:
     status_callback_method: str = "POST"
     status_callback_event: tuple[str, ...] = ("start", "end")
     participant_label: str | None = None
+    recording_status_callback: str | None = None
+    recording_status_callback_method: str = "POST"
+    recording_status_callback_event: tuple[str, ...] = ("completed",)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Dial:
     record: str = "do-not-record"
     recording_status_callback: str | None = None
     recording_status_callback_method: str = "POST"
+    recording_status_callback_event: tuple[str, ...] = ("completed",)
     time_limit: float = 14400.0
     hangup_on_star: bool = False
     conference: Conference | None = None    # then `targets` is empty
@@ -130,6 +134,7 @@ class Record:
     trim: str = "trim-silence"
     recording_status_callback: str | None = None
     recording_status_callback_method: str = "POST"
+    recording_status_callback_event: tuple[str, ...] = ("completed",)
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,9 @@ GATHER_INPUTS = {"dtmf", "speech", "dtmf speech", "speech dtmf"}
 DTMF_KEYS = set("0123456789*#")
 CONFERENCE_BEEPS = {"true", "false", "onEnter", "onExit"}
 CONFERENCE_RECORD_VALUES = {"do-not-record", "record-from-start"}
+# Twilio's recordingStatusCallbackEvent values (<Dial>, <Record>, <Conference>); a
+# failed recording is reported as RecordingStatus=failed with the completed event.
+RECORDING_EVENTS = {"in-progress", "completed", "absent"}
 CONFERENCE_EVENTS = {"start", "end", "join", "leave", "mute", "hold", "modify", "speaker",
                      "announcement"}
 
@@ -325,6 +333,7 @@ def _dial(el: ET.Element) -> Dial:
         timeout=_number(el, "timeout", 30.0), caller_id=el.get("callerId"), record=record,
         recording_status_callback=el.get("recordingStatusCallback"),
         recording_status_callback_method=_method(el, "recordingStatusCallbackMethod"),
+        recording_status_callback_event=_recording_events(el, "Dial"),
         time_limit=_number(el, "timeLimit", 14400.0),
         hangup_on_star=_bool(el, "hangupOnStar", False), conference=conference)
 
@@ -355,7 +364,19 @@ def _conference(el: ET.Element) -> Conference:
         max_participants=max_participants, record=record,
         status_callback=el.get("statusCallback"),
         status_callback_method=_method(el, "statusCallbackMethod"),
-        status_callback_event=events, participant_label=el.get("participantLabel"))
+        status_callback_event=events, participant_label=el.get("participantLabel"),
+        recording_status_callback=el.get("recordingStatusCallback"),
+        recording_status_callback_method=_method(el, "recordingStatusCallbackMethod"),
+        recording_status_callback_event=_recording_events(el, "Conference"))
+
+
+def _recording_events(el: ET.Element, verb: str) -> tuple[str, ...]:
+    raw = el.get("recordingStatusCallbackEvent", "completed")
+    events = tuple(raw.replace(",", " ").split())
+    if not events or any(event not in RECORDING_EVENTS for event in events):
+        raise TwimlError(errors.SCHEMA_VALIDATION,
+                         f"<{verb}> recordingStatusCallbackEvent={raw!r}")
+    return events
 
 
 def _record(el: ET.Element) -> Record:
@@ -368,7 +389,8 @@ def _record(el: ET.Element) -> Record:
         finish_on_key=finish_on_key, max_length=_number(el, "maxLength", 3600.0, minimum=1),
         play_beep=_bool(el, "playBeep", True), trim=el.get("trim", "trim-silence"),
         recording_status_callback=el.get("recordingStatusCallback"),
-        recording_status_callback_method=_method(el, "recordingStatusCallbackMethod"))
+        recording_status_callback_method=_method(el, "recordingStatusCallbackMethod"),
+        recording_status_callback_event=_recording_events(el, "Record"))
 
 
 def _hangup(el: ET.Element) -> Hangup:

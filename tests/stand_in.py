@@ -63,9 +63,10 @@ CLOCK_START = 1_767_225_600.0       # 2026-01-01 00:00 UTC: fixed, so tests are 
 
 
 class LiveCallHandle:
-    def __init__(self, call: LiveCall, thread: Any) -> None:
+    def __init__(self, call: LiveCall, thread: Any, engine: VoiceEngine) -> None:
         self.call = call
         self.thread = thread
+        self.engine = engine
 
     def wait_until(self, predicate: Callable[[LiveCall], bool], timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -80,6 +81,7 @@ class LiveCallHandle:
     def result(self, timeout: float = 30.0) -> CallResult:
         if not self.call.wait(timeout):
             raise AssertionError(f"call {self.call.sid} still running after {timeout}s")
+        self.engine.recording_callbacks.drain()
         return CallResult(self.call)
 
 
@@ -125,6 +127,7 @@ class StandIn:
                 call.control.hangup("test-teardown")
         for call in list(self.engine.calls.values()):
             call.wait(5)
+        self.engine.recording_callbacks.drain()
         self._app_server.stop()
         self._rest_server.stop()
         self.http.close()
@@ -142,10 +145,13 @@ class StandIn:
     def call(self, *, to: str, from_: str = DEFAULT_CALLER, press: list[str] | None = None,
              say: str | None = None, voice: str = "en", say_file: str | None = None,
              record_end: str = "#", hangup_after: float | None = None) -> CallResult:
-        """Place a call and run it to the end in this thread."""
+        """Place a call and run it to the end in this thread; the recording callbacks
+        it caused (sent later, as Twilio sends them) have arrived when it returns."""
         call = self._place(to=to, from_=from_, press=press, say=say, voice=voice,
                            say_file=say_file, record_end=record_end, hangup_after=hangup_after)
-        return CallResult(self.engine.run(call))
+        self.engine.run(call)
+        self.engine.recording_callbacks.drain()
+        return CallResult(call)
 
     def start_call(self, *, to: str, from_: str = DEFAULT_CALLER,
                    press: list[str] | None = None, say: str | None = None, voice: str = "en",
@@ -154,7 +160,7 @@ class StandIn:
         """Place a call that runs in a background thread while the test acts."""
         call = self._place(to=to, from_=from_, press=press, say=say, voice=voice,
                            say_file=say_file, record_end=record_end, hangup_after=hangup_after)
-        return LiveCallHandle(call, self.engine.start(call))
+        return LiveCallHandle(call, self.engine.start(call), self.engine)
 
     # --- agents -----------------------------------------------------------------
 
@@ -179,6 +185,7 @@ class StandIn:
 
         from helpline import queues
 
+        self.engine.recording_callbacks.drain()      # what they enqueue is work too
         connection = self.services.require_redis()
         worker = SimpleWorker([Queue(name, connection=connection) for name in queues.ALL],
                               connection=connection)

@@ -59,6 +59,18 @@ class TransfersMixin(Router):
         self._transition(agent_id, "reserved", "interpreter", now, call_sid)
         return int(result[1])
 
+    def interpreter_left(self, call_sid: str, agent_id: int) -> bool:
+        """The interpreter's leg ended while the call goes on: they wrap up and the
+        call has no interpreter any more. False if they were not its interpreter (the
+        call ended first, or another status callback came before)."""
+        now = self.clock.now()
+        result = self._run("interpreter_left", call_sid, agent_id, now,
+                           now + self.wrap_up_seconds, self.journal_limit)
+        if result[0] != "ok":
+            return False
+        self._transition(agent_id, "wrap_up", "interpreter_left", now, call_sid)
+        return True
+
     def _connected_agent(self, call_sid: str) -> int:
         state, agent = self.redis.hmget(self.key("call", call_sid), "state", "agent")
         if state is None:

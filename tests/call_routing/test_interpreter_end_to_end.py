@@ -1,7 +1,8 @@
 """End to end through the Twilio stand-in over real HTTP: a Khmer caller is bridged to
 agent A; A adds agent B as interpreter; caller, A and B meet in one conference
-without A being rung a second time; B hangs up, then the caller; both agents go to
-wrap-up and the call's timeline in the database is complete."""
+without A being rung a second time; B hangs up (and wraps up at once), then the
+caller; both agents are in wrap-up and the call's timeline in the database is
+complete."""
 
 from __future__ import annotations
 
@@ -135,10 +136,11 @@ def test_an_interpreter_joins_a_three_way_conference_and_hang_ups_end_the_call(s
                                          .where(AgentStateChange.user_id == agent)
                                          .order_by(AgentStateChange.id)).all()
                   for agent in (first, interpreter)}
-    assert kinds[-4:] == ["queue_left", "interpreter_invited", "interpreter_added",
+    assert kinds[-4:] == ["interpreter_invited", "interpreter_added", "interpreter_left",
                           "bridge_ended"], kinds
     assert "queue_joined" in kinds and kinds.index("queue_joined") < kinds.index("queue_left")
-    assert events[-3][1] == events[-2][1] == {"agent_id": first, "interpreter_id": interpreter}
+    assert events[-4][1] == events[-3][1] == {"agent_id": first, "interpreter_id": interpreter}
+    assert events[-2][1] == {"interpreter_id": interpreter, "status": "completed"}
     assert events[-1][1]["how"] == "caller_hung_up"
     assert states[first] == ["available", "reserved", "on_call", "wrap_up"]
     assert states[interpreter] == ["available", "reserved", "on_call", "wrap_up"]

@@ -145,7 +145,9 @@ def test_accept_bridges_the_caller_through_twilio_rest(client, services, staff, 
     dial = root.find("./Dial")
     assert dial.get("action") == "http://localhost/twilio/voice/bridge/ended"
     assert dial.get("record") == "record-from-answer-dual"
-    assert dial.get("recordingStatusCallback") == "http://localhost/twilio/recordings/status"
+    assert dial.get("recordingStatusCallback") == (
+        f"http://localhost/twilio/recordings/status?kind=call&call={call_sid}")
+    assert dial.get("recordingStatusCallbackEvent") == "completed absent"
     assert dial.find("./Client").text == f"agent-{staff['khmer'].id}"
 
     with services.db.session() as session:

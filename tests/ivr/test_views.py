@@ -99,7 +99,7 @@ def test_voicemail_record_verb(client):
     assert record.get("trim") == "trim-silence" and record.get("playBeep") == "true"
     assert record.get("recordingStatusCallback").endswith(
         "/twilio/recordings/status?kind=voicemail&lang=km")
-    assert record.get("recordingStatusCallbackEvent") == "completed"
+    assert record.get("recordingStatusCallbackEvent") == "completed absent"
     assert record.get("action").endswith("/twilio/voice/voicemail/done?lang=km")
 
 
