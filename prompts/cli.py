@@ -23,6 +23,7 @@ from prompts.packs import PackError, export_pack, import_pack
 from prompts.resolver import PromptResolver
 from prompts.sources import TTS, TTS_REVIEWED
 from prompts.state_source import DatabaseStateSource
+from prompts.wiring import real_twilio
 
 # Counts rendered ahead of time; other values are rendered on a caller's first request.
 PRERENDERED_COUNTS = range(1, 11)
@@ -52,7 +53,7 @@ def _resolver() -> tuple[HelplineConfig, PromptResolver]:
     return config, PromptResolver(config, audio_dir=AUDIO_DIR,
                                   cache_dir=settings.instance_dir / "prompt-cache",
                                   state_source=DatabaseStateSource(database, AUDIO_DIR),
-                                  real_twilio=not settings.uses_local_twilio,
+                                  real_twilio=real_twilio(settings),
                                   recordings_dir=recordings_dir(settings.instance_dir))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from helpline.settings import LOCAL_ACCOUNT_SID, Settings
 from prompts import AUDIO_DIR, recordings_dir
 from prompts.resolver import PromptResolver
 from prompts.state_source import DatabaseStateSource
@@ -19,4 +20,10 @@ def build_resolver(app: Flask) -> PromptResolver:
     return PromptResolver(
         svc.config, audio_dir=AUDIO_DIR, cache_dir=svc.settings.instance_dir / "prompt-cache",
         state_source=DatabaseStateSource(svc.db, AUDIO_DIR),
-        real_twilio=not svc.settings.uses_local_twilio, recordings_dir=stored)
+        real_twilio=real_twilio(svc.settings), recordings_dir=stored)
+
+
+def real_twilio(settings: Settings) -> bool:
+    """A real Twilio account answers the calls: not the stand-in (TWILIO_API_BASE) and not
+    a local stack that only receives the stand-in's webhooks (no account configured)."""
+    return settings.twilio_api_base is None and settings.twilio_account_sid != LOCAL_ACCOUNT_SID

@@ -283,3 +283,34 @@ def test_a_dialect_menu_option_in_burmese_is_a_fallback_until_recorded(tmp_path)
     recorded = state_of(stored(tmp_path, "kac", "language_option.2", "draft"))
     report = coverage(config, resolver, state=recorded)
     assert report["languages"]["kac"]["language_option"] == "recorded"
+
+
+def test_the_twilio_voice_is_named_on_say_in_the_twiml(tmp_path):
+    """On a real account the configured voice goes out as <Say voice=... language=...>."""
+    from xml.etree import ElementTree
+
+    from ivr.steps import Decision, prompt
+    from ivr.twiml import render
+
+    real = PromptResolver(make_config(languages=TWILIO_THAI), audio_dir=tmp_path / "audio",
+                          cache_dir=tmp_path / "c", real_twilio=True)
+    xml = render(Decision((prompt("goodbye", "th"),)),
+                 resolve=lambda step: real.resolve(step.id, step.language, dict(step.params),
+                                                   state=state_of()),
+                 url_for=lambda route: "/x", absolute=lambda path: path)
+    say = ElementTree.fromstring(xml).find("./Say")
+    assert say is not None and say.text == real.catalogue.text("goodbye", "th").text
+    assert (say.get("voice"), say.get("language")) == ("Google.th-TH-Standard-A", "th-TH")
+
+
+def test_a_real_twilio_account_is_told_from_the_local_stack(tmp_path):
+    from helpline.settings import load_settings
+    from prompts.wiring import real_twilio
+    from tests.builders import make_environ
+
+    assert real_twilio(load_settings(make_environ(tmp_path / "local"))) is False
+    stand_in = make_environ(tmp_path / "s", TWILIO_API_BASE="http://127.0.0.1:9/")
+    assert real_twilio(load_settings(stand_in)) is False
+    account = make_environ(tmp_path / "real", TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+                           PUBLIC_BASE_URL="https://helpline.example.org")
+    assert real_twilio(load_settings(account)) is True
