@@ -30,22 +30,21 @@ def start_call(session: Session, *, call_sid: str, number_called: str,
                caller_link_key: str | None, now: datetime) -> tuple[Call, bool]:
     """The call row for this CallSid, created once however often Twilio retries.
 
-    Two prepared statements when the call is new (upsert the caller, insert the call)
-    and no savepoints: every call's first webhook comes here, and it holds SQLite's
+    Two prepared statements (upsert the caller, insert the call unless it exists) and no
+    savepoints: every call's first webhook comes here, and it holds SQLite's
     write lock for as little as it can."""
     statements = _start_statements(session.get_bind().dialect.name)
-    # A retried `incoming` (rare) finds its call; a new one costs only this id lookup.
-    if session.execute(statements.call_id, {"call_sid": call_sid}).first() is not None:
-        return find_call(session, call_sid), False  # type: ignore[return-value]
-    caller_id = (session.execute(statements.touch_caller,
-                                 {"link_key": caller_link_key, "now": now}).scalar_one()
+    # Core statements on the session's connection: no ORM work for rows we build.
+    connection = session.connection()
+    caller_id = (connection.execute(statements.touch_caller,
+                                    {"link_key": caller_link_key, "now": now}).scalar_one()
                  if caller_link_key else None)
-    call_id = session.execute(statements.add_call, {
+    call_id = connection.execute(statements.add_call, {
         "call_sid": call_sid, "number_called": number_called, "caller_id": caller_id,
         "now": now}).scalar()
     if call_id is None:
-        # Another web process stored the same CallSid a moment ago: its row stands, and
-        # this request's touch of the caller is undone with the rest of the request.
+        # A retried webhook (rare), or another web process stored the same CallSid a
+        # moment ago: that row stands, and this request's touch of the caller is undone.
         session.rollback()
         return find_call(session, call_sid), False  # type: ignore[return-value]
     call = Call(id=call_id, call_sid=call_sid, number_called=number_called,
@@ -62,7 +61,6 @@ def start_call(session: Session, *, call_sid: str, number_called: str,
 
 @dataclass(frozen=True)
 class _StartStatements:
-    call_id: Any
     touch_caller: Any
     add_call: Any
 
@@ -88,8 +86,7 @@ def _start_statements(dialect: str) -> _StartStatements:
             "now", type_=calls.c.started_at.type),
         consented_to_recording=False, urgent=False,
     ).on_conflict_do_nothing(index_elements=[calls.c.call_sid]).returning(calls.c.id)
-    call_id = select(calls.c.id).where(calls.c.call_sid == bindparam("call_sid"))
-    return _StartStatements(call_id=call_id, touch_caller=touch, add_call=add)
+    return _StartStatements(touch_caller=touch, add_call=add)
 
 
 def add_event(session: Session, call: Call, kind: str, detail: dict[str, Any],
