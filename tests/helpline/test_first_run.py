@@ -184,3 +184,20 @@ def test_two_stacks_started_together_both_come_up_and_calls_find_their_own(tmp_p
         assert run.stop() == []
         assert local_stack.read(run.instance) is None
         assert "helpline run: stopped" in run.output
+
+
+def test_a_stack_file_left_by_a_killed_stack_is_ignored(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = local_stack.LocalStack(pid=gone.pid, app_url="http://127.0.0.1:9",
+                                   stand_in_url="http://127.0.0.1:9")
+    local_stack.write(tmp_path, stale)
+    assert local_stack.read(tmp_path) is None
+    live = local_stack.LocalStack(pid=os.getpid(), app_url="http://127.0.0.1:9",
+                                  stand_in_url=None)
+    local_stack.write(tmp_path, live)
+    assert local_stack.read(tmp_path) == live
+    local_stack.remove(tmp_path, pid=os.getpid() + 1)  # not ours: left alone
+    assert local_stack.read(tmp_path) == live
+    local_stack.remove(tmp_path, pid=os.getpid())
+    assert local_stack.read(tmp_path) is None
