@@ -18,7 +18,7 @@ from agent_console import audit, store
 from agent_console.auth import current_staff, roles_required
 from agent_console.i18n import UI_LOCALES
 from agent_console.models import ROLES, StaffSkill, StaffUser
-from agent_console.prompt_audio import PromptAudioError, convert_prompt_audio
+from agent_console.prompt_audio import PromptAudioError, convert_prompt_audio, reason
 from agent_console.prompt_matrix import coverage_matrix
 from agent_console.staff import StaffError, create_staff
 from helpline.config import ConfigError, load_config
@@ -237,7 +237,7 @@ def upload_prompt(language: str, prompt_id: str):  # type: ignore[no-untyped-def
     try:
         wav, seconds = convert_prompt_audio(upload.read() if upload else b"")
     except PromptAudioError as exc:
-        flash(_("Not saved: %(reason)s", reason=str(exc)), "error")
+        flash(_("Not saved: %(reason)s", reason=reason(exc.code)), "error")
         return _back_to(prompt_id)
     prompt_store.add_recording(db, recordings_dir=_prompt_resolver().recordings_dir,
                                language=language, prompt_id=prompt_id, variant=variant,

@@ -1,7 +1,9 @@
 """Audio through ffmpeg and ffprobe: the one place the helpline runs them.
 
 Everything a caller hears or leaves goes through here: prompt uploads and TTS turned
-into what Twilio plays (8 kHz mono 16-bit WAV, or MP3), recordings decoded to PCM for
+into what Twilio plays (8 kHz mono 16-bit WAV, or MP3), staff recordings of prompts
+trimmed and loudness-normalised (`speech_span`, `clipped_fraction`, `measure_loudness`,
+`normalised_phone_wav`), recordings decoded to PCM for
 Vosk, the stand-in's synthetic recordings, the hold music. Resampling is always
 ffmpeg's (`-ar`), whose low-pass filter removes what lies above the new Nyquist
 frequency; a crude resampler (the stdlib's late audioop) folds a 6 kHz tone back in
@@ -19,6 +21,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 import tempfile
 import wave
@@ -177,6 +180,98 @@ def level_dbfs(pcm: bytes) -> float:
         return -math.inf
     rms = math.sqrt(sum(s * s for s in samples) / len(samples))
     return 20 * math.log10(rms / 32768) if rms else -math.inf
+
+
+def frame_levels(pcm: bytes, rate: int, *, frame_seconds: float = 0.02) -> list[float]:
+    """RMS level (dBFS) of each `frame_seconds` of 16-bit mono PCM, in order."""
+    step = max(int(rate * frame_seconds), 1) * SAMPLE_WIDTH
+    return [level_dbfs(pcm[at:at + step]) for at in range(0, len(pcm), step)]
+
+
+def speech_span(pcm: bytes, rate: int, *, floor_dbfs: float = -50.0,
+                below_loudest_db: float = 30.0,
+                frame_seconds: float = 0.02) -> tuple[float, float] | None:
+    """(start, end) in seconds of the sound in 16-bit mono PCM: from the first to the
+    last frame louder than the floor or `below_loudest_db` under the loudest frame,
+    whichever is higher (a quiet speaker is trimmed at their own level, a loud room's
+    hiss is not taken for speech). None when no frame reaches `floor_dbfs`."""
+    levels = frame_levels(pcm, rate, frame_seconds=frame_seconds)
+    loudest = max(levels, default=-math.inf)
+    if loudest < floor_dbfs:
+        return None
+    threshold = max(floor_dbfs, loudest - below_loudest_db)
+    loud = [index for index, level in enumerate(levels) if level >= threshold]
+    seconds = len(pcm) / (SAMPLE_WIDTH * rate)
+    return loud[0] * frame_seconds, min((loud[-1] + 1) * frame_seconds, seconds)
+
+
+def clipped_fraction(pcm: bytes, *, near_full_scale: int = 32600, run: int = 3) -> float:
+    """Share of the samples of 16-bit PCM that lie in flat tops: `run` or more samples
+    in a row at or beyond `near_full_scale` either way. A loud but clean voice touches
+    full scale for a sample now and then; a clipped one sits there."""
+    samples = array("h")
+    samples.frombytes(pcm[: len(pcm) - len(pcm) % SAMPLE_WIDTH])
+    if not samples:
+        return 0.0
+    clipped = streak = 0
+    for sample in samples:
+        if sample >= near_full_scale or sample <= -near_full_scale:
+            streak += 1
+        else:
+            if streak >= run:
+                clipped += streak
+            streak = 0
+    if streak >= run:
+        clipped += streak
+    return clipped / len(samples)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """ffmpeg loudnorm's measurement (EBU R128) of a stretch of audio."""
+
+    integrated: float   # LUFS
+    true_peak: float    # dBTP
+    lra: float          # loudness range, LU
+    threshold: float    # the gate, LUFS
+    offset: float       # the gain loudnorm's second pass adds after its own
+
+
+def _loudnorm(target: Loudness) -> str:
+    return f"loudnorm=I={target.integrated}:TP={target.true_peak}:LRA={target.lra}"
+
+
+def measure_loudness(source: Path, *, start: float, end: float, target: Loudness,
+                     timeout: float = TIMEOUT_SECONDS) -> Loudness:
+    """The first of loudnorm's two passes over `start`..`end` of `source`: what it
+    measured against `target` (whose `threshold` and `offset` are ignored)."""
+    graph = f"atrim=start={start:.3f}:end={end:.3f},{_loudnorm(target)}:print_format=json"
+    # loudnorm prints its figures at the info level: no "-v error" here.
+    done = _run([FFMPEG, "-nostdin", "-hide_banner", "-nostats", "-i", str(source),
+                 "-af", graph, "-f", "null", "-"], timeout=timeout)
+    found = re.findall(r"\{[^{}]*\}", done.stderr.decode("utf-8", "replace"))
+    try:
+        report = json.loads(found[-1])
+        return Loudness(integrated=float(report["input_i"]),
+                        true_peak=float(report["input_tp"]), lra=float(report["input_lra"]),
+                        threshold=float(report["input_thresh"]),
+                        offset=float(report["target_offset"]))
+    except (IndexError, KeyError, ValueError) as exc:
+        raise AudioError(TOOL_FAILED, "loudnorm reported no measurement") from exc
+
+
+def normalised_phone_wav(source: Path, target: Path, *, start: float, end: float,
+                         measured: Loudness, goal: Loudness) -> Path:
+    """`start`..`end` of `source` brought to `goal`'s integrated loudness by one gain
+    (from loudnorm's measurement, so the voice keeps its own rises and falls), with a
+    look-ahead limiter holding peaks at `goal.true_peak` dBFS, as 8 kHz mono 16-bit
+    WAV. (loudnorm's own second pass is not used: on clips under its 3 s window it
+    falls back to dynamic mode and leaves them quiet.)"""
+    gain = goal.integrated - measured.integrated
+    limit = min(max(10 ** (goal.true_peak / 20), 0.0625), 1.0)
+    graph = [f"atrim=start={start:.3f}:end={end:.3f}", "asetpts=PTS-STARTPTS",
+             f"volume={gain:.2f}dB", f"alimiter=limit={limit:.4f}:level=false:latency=true"]
+    return to_phone_wav(source, target, filters=graph)
 
 
 # -- writing -------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from array import array
 
 import pytest
 
-from agent_console.prompt_audio import convert_prompt_audio
 from helpline import audio
 
 
@@ -50,10 +49,10 @@ def test_a_6khz_tone_at_44khz_does_not_fold_into_the_phone_band(tmp_path):
     # The test can tell: without a filter the tone survives at nearly full strength.
     assert audio.level_dbfs(naive_resample(source, 44100, 8000)) > -12
 
-    wav, seconds = convert_prompt_audio(upload)
+    wav = audio.phone_wav_bytes(upload)
     rate, channels, pcm = pcm_of(wav)
     assert (rate, channels) == (8000, 1)
-    assert seconds == pytest.approx(1.0, abs=0.01)
+    assert audio.wav_duration(wav) == pytest.approx(1.0, abs=0.01)
     assert audio.level_dbfs(pcm) < -45  # measured -51.6 dBFS (ffmpeg 5.1)
 
     path = tmp_path / "tone.wav"
@@ -62,7 +61,7 @@ def test_a_6khz_tone_at_44khz_does_not_fold_into_the_phone_band(tmp_path):
 
 
 def test_a_tone_in_the_phone_band_comes_through_at_its_level(tmp_path):
-    wav, _ = convert_prompt_audio(tone_wav(1000, rate=44100, channels=2))
+    wav = audio.phone_wav_bytes(tone_wav(1000, rate=44100, channels=2))
     rate, channels, pcm = pcm_of(wav)
     assert (rate, channels) == (8000, 1)
     assert audio.level_dbfs(pcm) == pytest.approx(-9.0, abs=0.5)
