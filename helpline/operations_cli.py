@@ -27,11 +27,23 @@ def db_upgrade(revision: str) -> None:
 
 
 @db.command("downgrade")
-@click.argument("revision", default="-1")
-def db_downgrade(revision: str) -> None:
+@click.argument("revision", required=False)
+def db_downgrade(revision: str | None) -> None:
+    """Undo migrations: REVISION is where to go (`base`: everything), or HEAD@-1 for a
+    branch's last one. With one head only, no REVISION undoes the last migration."""
     from helpline import migrate
 
-    migrate.downgrade(load_settings().database_url, revision)
+    database_url = load_settings().database_url
+    if revision is None:
+        at = sorted(migrate.current(database_url))
+        if len(at) > 1:
+            # Alembic's "-1" would pick one of the branches on its own.
+            click.echo(f"helpline db downgrade: the database is at {len(at)} heads (a branch "
+                       f"per feature): name the step, e.g. `helpline db downgrade "
+                       f"{at[-1]}@-1` for that branch's last migration, or `base`", err=True)
+            sys.exit(2)
+        revision = "-1"
+    migrate.downgrade(database_url, revision)
 
 
 @db.command("current")

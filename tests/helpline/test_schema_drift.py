@@ -82,6 +82,14 @@ def test_db_commands_say_where_the_database_stands(tmp_path):
     assert (ok.returncode, ok.stdout.strip()) == (0, "the models and the database agree")
     assert helpline(env, "db", "check", "--fresh").returncode == 0
 
+    # With a branch per feature, "the last migration" is ambiguous: it is named.
+    unnamed = helpline(env, "db", "downgrade")
+    assert unnamed.returncode == 2 and "@-1" in unnamed.stderr
+    last = max(migrate.heads())
+    assert helpline(env, "db", "downgrade", f"{last}@-1").returncode == 0
+    assert migrate.pending(env["DATABASE_URL"]) == [last]
+    assert helpline(env, "db", "upgrade").returncode == 0
+
     execute(env["DATABASE_URL"], "ALTER TABLE tickets DROP COLUMN location")
     drift = helpline(env, "db", "check")
     assert drift.returncode == 1
