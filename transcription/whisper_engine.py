@@ -8,12 +8,16 @@ right when measured, all of them confident). Segments come out one at a time; CP
 is measured after each, and a clip past its budget stops there and its draft is
 rejected. `draft_guard` judges the rest.
 
+Its "words" are phrases: one per segment, with the segment's times and its mean token
+probability as confidence (word-level timings would cost a second alignment pass).
+
 The model (~350 MB, ~2 s) is loaded once per process by the registry, when the first
 job needs it.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,7 +84,10 @@ class WhisperEngine:
             # Our guard judges the output; Whisper's would only pick among fallbacks.
             compression_ratio_threshold=None, log_prob_threshold=None,
             no_speech_threshold=None, condition_on_previous_text=False,
-            max_new_tokens=limits.max_tokens, word_timestamps=True, vad_filter=False)
+            max_new_tokens=limits.max_tokens, vad_filter=False,
+            # Word timings cost a second pass (+45% CPU, measured) and a draft is
+            # corrected as text, not played word by word: segments keep their times.
+            word_timestamps=False)
         decoded: list[Any] = []
         stopped_early = False
         for segment in segments:  # each is decoded as it is asked for
@@ -95,14 +102,15 @@ class WhisperEngine:
                                  window=s.seek)
              for s in decoded],
             cpu_seconds=cpu_seconds, stopped_early=stopped_early, limits=limits)
-        words = tuple(
-            Word(word=w.word.strip(), start=round(float(w.start), 3),
-                 end=round(float(w.end), 3),
-                 confidence=min(max(float(w.probability), 0.0), 1.0))
-            for s in decoded for w in (s.words or []) if w.word.strip())
+        # One "word" per segment: its text, times and mean token probability.
+        spans = tuple(
+            Word(word=s.text.strip(), start=round(float(s.start), 3),
+                 end=round(float(s.end), 3),
+                 confidence=min(max(math.exp(float(s.avg_logprob)), 0.0), 1.0))
+            for s in decoded if s.text.strip())
         return TranscriptionResult(
-            text=" ".join(s.text.strip() for s in decoded).strip(), words=words,
-            confidence=overall_confidence(words), engine=ENGINE_NAME,
+            text=" ".join(s.text.strip() for s in decoded).strip(), words=spans,
+            confidence=overall_confidence(spans), engine=ENGINE_NAME,
             model_id=self.model_id, audio_seconds=audio_seconds,
             elapsed_seconds=time.perf_counter() - started,
             segments=tuple(s.text.strip() for s in decoded), is_draft=True,
