@@ -45,7 +45,7 @@ def _new_enough(binary: str) -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     match = _VERSION.search(done.stdout)
-    return bool(match) and (int(match[1]), int(match[2])) >= MIN_VERSION
+    return match is not None and (int(match[1]), int(match[2])) >= MIN_VERSION
 
 
 def free_port() -> int:
