@@ -23,8 +23,8 @@ def test_decodes_twilio_formats_to_8khz_16bit_mono(voicemail_audio, fmt):
 
 @pytest.mark.smoke
 def test_mulaw_decodes_exactly_as_ffmpeg_does(voicemail_audio):
-    """Without the pcm_mulaw hint pydub would ask ffmpeg for 8-bit output (every
-    sample a multiple of 256); with it the bytes equal ffmpeg's own mu-law decoding."""
+    """16-bit samples, equal to ffmpeg's own mu-law expansion (decoding mu-law as 8-bit
+    PCM, as pydub once did, makes every sample a multiple of 256)."""
     decoded = audio.decode(voicemail_audio["mulaw"])
     reference = subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-i", str(voicemail_audio["mulaw"]),
