@@ -24,11 +24,11 @@ from helpline import local_stack
 from helpline.clock import SimulatedClock, SystemClock
 from helpline.settings import Settings, load_settings
 from simulator.call import CallScript
-from simulator.demo_callers import demo_caller, demo_callers
 from simulator.engine import NumberRoute, VoiceEngine
 from simulator.keypad import parse_press
+from simulator.phone.demo_callers import demo_caller, demo_callers
 from simulator.report import call_json
-from simulator.rest import create_rest_app
+from simulator.rest.api import create_rest_app
 from simulator.serving import ServedApp
 
 POLL_SECONDS = 0.25

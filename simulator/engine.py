@@ -15,7 +15,6 @@ from pathlib import Path
 
 from helpline.clock import Clock, SimulatedClock
 from simulator.call import CallScript, LiveCall, Redirection
-from simulator.callbacks import RecordingCallbacks
 from simulator.conferences import ConferenceRegistry
 from simulator.endpoints import Endpoint, Endpoints
 from simulator.faults import Faults
@@ -23,8 +22,10 @@ from simulator.ids import call_sid
 from simulator.keypad import LiveKeypad, ScriptedKeypad
 from simulator.queues import QueueRegistry
 from simulator.recordings import RecordingStore
-from simulator.rest_log import RestLog
-from simulator.webhooks import DEFAULT_TIMEOUT, WebhookClient
+from simulator.rest.log import RestLog
+from simulator.voice.callbacks import RecordingCallbacks
+from simulator.voice.execution import CallExecution
+from simulator.voice.webhooks import DEFAULT_TIMEOUT, WebhookClient
 
 
 @dataclass(frozen=True)
@@ -186,8 +187,6 @@ class VoiceEngine:
         return call
 
     def run(self, call: LiveCall) -> LiveCall:
-        from simulator.execution import CallExecution
-
         try:
             CallExecution(self, call).run()
         finally:

@@ -14,7 +14,6 @@ import argparse
 import signal
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, send_from_directory
@@ -23,12 +22,11 @@ from werkzeug.serving import make_server
 from helpline.clock import Clock, SystemClock
 from helpline.config import HelplineConfig, load_config
 from helpline.settings import Settings, load_settings
-from simulator.control import make_control_blueprint
-from simulator.demo_callers import demo_callers
 from simulator.engine import NumberRoute, VoiceEngine
-from simulator.rest import make_rest_blueprint
-
-STATIC = Path(__file__).resolve().parent / "static"
+from simulator.phone import STATIC
+from simulator.phone.control import make_control_blueprint
+from simulator.phone.demo_callers import demo_callers
+from simulator.rest.api import make_rest_blueprint
 
 
 def number_routes(config: HelplineConfig, app_url: str) -> dict[str, NumberRoute]:

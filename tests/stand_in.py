@@ -54,7 +54,7 @@ from simulator.call import CallScript, LiveCall
 from simulator.endpoints import Behaviour, Endpoint
 from simulator.engine import NumberRoute, VoiceEngine
 from simulator.report import CallResult
-from simulator.rest import create_rest_app
+from simulator.rest.api import create_rest_app
 from simulator.serving import ServedApp
 from tests.builders import make_environ
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from helpline.clock import SimulatedClock
 from simulator.engine import VoiceEngine
-from simulator.rest import create_rest_app
+from simulator.rest.api import create_rest_app
 from simulator.serving import ServedApp
 from tests.builders import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 

@@ -1,6 +1,6 @@
 """Callers and agents, over real HTTP.
 
-`StandIn` drives the stand-in's `/sim/*` JSON API (simulator/control.py): place
+`StandIn` drives the stand-in's `/sim/*` JSON API (simulator/phone/control.py): place
 calls, press keys, hang up, register softphones, add fault rules, read a call's
 report (every webhook with status and latency, every prompt heard). `Agent` is a
 staff member in the console's JSON API: logged in through the real form (CSRF and

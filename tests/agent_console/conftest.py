@@ -17,7 +17,7 @@ from agent_console.staff import hash_password
 from helpline.app import create_app
 from helpline.clock import SimulatedClock
 from helpline.settings import load_settings
-from simulator.control import make_control_blueprint
+from simulator.phone.control import make_control_blueprint
 from simulator.server import numbers_json
 from simulator.serving import ServedApp
 from tests.builders import make_environ

@@ -21,7 +21,7 @@ import pytest
 
 from helpline.app import create_app
 from helpline.settings import load_settings
-from simulator.webhooks import SharedKey
+from simulator.voice.webhooks import SharedKey
 from tests.builders import TEST_AUTH_TOKEN, make_environ
 
 NODE_DIR = Path(__file__).parents[1] / "node"

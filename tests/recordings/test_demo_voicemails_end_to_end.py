@@ -13,7 +13,7 @@ from agent_console.access import languages_served
 from agent_console.models import Ticket
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from recordings.models import Recording
-from simulator.demo_callers import demo_caller
+from simulator.phone.demo_callers import demo_caller
 
 # (line, keys before the main menu's 2 for voicemail, the language chosen)
 VOICEMAILS = [

@@ -11,7 +11,7 @@ import pytest
 
 from helpline.clock import SimulatedClock
 from simulator.engine import NumberRoute, VoiceEngine
-from simulator.rest import create_rest_app
+from simulator.rest.api import create_rest_app
 from simulator.serving import ServedApp
 from tests.builders import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from tests.simulator.twiml_app import TwimlApp

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from helpline.cli import cli
 from helpline.config import load_config
 from helpline.settings import load_settings
-from simulator.demo_callers import demo_caller, demo_callers
+from simulator.phone.demo_callers import demo_caller, demo_callers
 from tests.builders import make_environ
 from tests.simulator.test_server import server, wait_finished  # noqa: F401 - fixture
 

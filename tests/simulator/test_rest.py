@@ -12,7 +12,7 @@ from twilio.base.exceptions import TwilioRestException
 from helpline.clock import SystemClock
 from helpline.settings import load_settings
 from helpline.twilio_client import make_twilio_client
-from simulator.rest import create_rest_app
+from simulator.rest.api import create_rest_app
 from simulator.serving import ServedApp
 from tests.builders import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, make_environ
 from tests.simulator.conftest import LINE, make_engine

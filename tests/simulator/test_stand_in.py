@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from simulator.engine import NumberRoute, VoiceEngine
-from simulator.webhooks import WebhookClient
+from simulator.voice.webhooks import WebhookClient
 
 LINES = ["+661800000101", "+661800000102", "+661800000103", "+661800000104",
          "+601800881010", "+661800000199"]
@@ -42,7 +42,7 @@ def test_unsigned_and_replayed_to_another_url_requests_are_refused(stand_in):
     url = stand_in.app_url + "/twilio/voice/incoming"
     assert requests.post(url, data={"CallSid": "CA" + "0" * 32}, timeout=5).status_code == 403
     client = WebhookClient(stand_in.settings.twilio_auth_token)
-    from simulator.webhooks import signed_url_and_body
+    from simulator.voice.webhooks import signed_url_and_body
 
     _, body, signature = signed_url_and_body(url, "POST", {"CallSid": "CA" + "1" * 32},
                                              stand_in.settings.twilio_auth_token)

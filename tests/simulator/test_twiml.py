@@ -2,8 +2,8 @@
 
 import pytest
 
-from simulator import twiml
-from simulator.execution import resolve
+from simulator.voice import twiml
+from simulator.voice.document import resolve
 
 
 def test_gather_defaults_are_twilios():

@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulator.call import CallScript, Signalled
-from simulator.execution import Rejected
-from simulator.legs import _ring_plan
+from simulator.voice.document import Rejected
+from simulator.voice.legs import ring_plan
 
 if TYPE_CHECKING:
-    from simulator.execution import CallExecution
+    from simulator.voice.execution import CallExecution
 
 DEFAULT_RING_TIMEOUT = 60.0     # Twilio's Calls create Timeout
 
@@ -29,7 +29,7 @@ def ring_callee(run: CallExecution) -> None:
     call, engine = run.call, run.engine
     endpoint = engine.endpoints.find(*callee(call.to))
     timeout = float(call.extra.get("ring_timeout", DEFAULT_RING_TIMEOUT))
-    answer_at, result = _ring_plan(endpoint, timeout)
+    answer_at, result = ring_plan(endpoint, timeout)
     ringing = (call, "")
     signals: tuple[str, ...] = ()
     if endpoint is not None:

@@ -28,11 +28,11 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from simulator.call import CallScript
-from simulator.demo_callers import demo_caller
 from simulator.endpoints import Behaviour
 from simulator.engine import UnknownNumber, VoiceEngine
 from simulator.faults import FaultError
 from simulator.keypad import LiveKeypad
+from simulator.phone.demo_callers import demo_caller
 from simulator.report import call_json
 
 

@@ -34,16 +34,18 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import formatdate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from simulator.call import LiveCall, Redirection
 from simulator.conferences import Conference, Participant
-from simulator.engine import VoiceEngine
 from simulator.recordings import StoredRecording
-from simulator.rest_log import RestRequest
+from simulator.rest.log import RestRequest
+
+if TYPE_CHECKING:
+    from simulator.engine import VoiceEngine
 
 API = "/2010-04-01/Accounts/<account_sid>"
 LIVE_STATUSES = {"queued", "ringing", "in-progress"}

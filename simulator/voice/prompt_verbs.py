@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator import errors, twiml
+from simulator import errors
 from simulator.call import Dequeued, Heard, HungUp, Redirected
-from simulator.execution import SAY_CHARACTERS_PER_SECOND, Fetch, resolve
+from simulator.voice import twiml
+from simulator.voice.document import SAY_CHARACTERS_PER_SECOND, Fetch, resolve
 
 if TYPE_CHECKING:
-    from simulator.execution import CallExecution
+    from simulator.voice.execution import CallExecution
 
 DEFAULT_PLAY_SECONDS = 5.0          # a <Play> whose file could not be measured
 EXTRA_LOOP_FOR_ZERO = 1000          # Twilio's loop="0": "repeat until the call ends"

@@ -20,13 +20,14 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator import errors
+from simulator.voice.document import resolve, rfc2822
 
 if TYPE_CHECKING:
     from simulator.call import LiveCall
-    from simulator.webhooks import WebhookClient
+    from simulator.voice.webhooks import WebhookClient
 
 DEFAULT_DELAY_SECONDS = (0.05, 0.4)
 
@@ -79,3 +80,40 @@ class RecordingCallbacks:
             if time.monotonic() >= deadline:
                 with self._lock:
                     return not self._pending
+
+
+@dataclass(frozen=True)
+class RecordingCallback:
+    """Where and when a verb's recordingStatusCallback is sent (its events)."""
+    url: str | None
+    method: str
+    events: tuple[str, ...]
+
+    @classmethod
+    def of(cls, verb: Any, base: str) -> RecordingCallback:
+        url = verb.recording_status_callback
+        return cls(resolve(base, url) if url else None, verb.recording_status_callback_method,
+                   verb.recording_status_callback_event)
+
+    def send(self, engine: Any, call: LiveCall | None, event: str,
+             params: dict[str, str]) -> None:
+        """Later, as Twilio does once the file is processed (`simulator.voice.callbacks`)."""
+        if self.url and event in self.events:
+            engine.recording_callbacks.send_later(call, self.url, self.method, params)
+
+
+def recording_params(*, account_sid: str, sid: str, url: str, status: str, duration: int,
+                     channels: int, source: str, start: float,
+                     call_sid: str | None = None,
+                     conference_sid: str | None = None) -> dict[str, str]:
+    """A recordingStatusCallback's parameters. A call's recording names its CallSid;
+    a conference's names its ConferenceSid instead (Twilio sends no CallSid)."""
+    params = {"AccountSid": account_sid, "RecordingSid": sid, "RecordingUrl": url,
+              "RecordingStatus": status, "RecordingDuration": str(duration),
+              "RecordingChannels": str(channels), "RecordingSource": source,
+              "RecordingStartTime": rfc2822(start), "ErrorCode": "0"}
+    if call_sid is not None:
+        params["CallSid"] = call_sid
+    if conference_sid is not None:
+        params["ConferenceSid"] = conference_sid
+    return params

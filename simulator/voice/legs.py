@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from simulator import audio, twiml
+from simulator import audio
 from simulator.call import (
     Bridge,
     Heard,
@@ -21,13 +20,16 @@ from simulator.call import (
     Signalled,
 )
 from simulator.endpoints import DEFAULT_TALK_SECONDS, Endpoint
-from simulator.execution import BEEP_SECONDS, Fetch, resolve
 from simulator.ids import call_sid
 from simulator.keypad import SECONDS_PER_KEY
 from simulator.recordings import StoredRecording
+from simulator.voice import twiml
+from simulator.voice.callbacks import RecordingCallback, recording_params
+from simulator.voice.conference_leg import conference
+from simulator.voice.document import BEEP_SECONDS, Fetch, resolve
 
 if TYPE_CHECKING:
-    from simulator.execution import CallExecution
+    from simulator.voice.execution import CallExecution
 
 MAX_RECORDED_BRIDGE_SECONDS = 3600.0   # the stand-in writes at most an hour of bridge audio
 RING_SECONDS_BEFORE_BUSY = 0.5
@@ -37,8 +39,6 @@ RING_SECONDS_BEFORE_BUSY = 0.5
 
 def dial(run: CallExecution, verb: twiml.Dial, base: str) -> Fetch | None:
     if verb.conference is not None:
-        from simulator.conference_leg import conference
-
         return conference(run, verb, verb.conference, base)
     queue_targets = [target for target in verb.targets if target.kind == "queue"]
     if queue_targets:
@@ -50,7 +50,7 @@ def dial(run: CallExecution, verb: twiml.Dial, base: str) -> Fetch | None:
     endpoints = [(target, engine.endpoints.find(target.kind, target.value))
                  for target in verb.targets]
     # Every target rings at once; the first to answer within the timeout wins.
-    outcomes = sorted((_ring_plan(endpoint, verb.timeout) + (target, endpoint)
+    outcomes = sorted((ring_plan(endpoint, verb.timeout) + (target, endpoint)
                        for target, endpoint in endpoints), key=lambda item: item[0])
     manual = [endpoint for _t, endpoint in endpoints if endpoint and endpoint.behaviour.manual]
     for _target, endpoint in endpoints:
@@ -89,7 +89,7 @@ def dial(run: CallExecution, verb: twiml.Dial, base: str) -> Fetch | None:
     return _bridge(run, verb, base, *winner)
 
 
-def _ring_plan(endpoint: Endpoint | None, timeout: float) -> tuple[float, str]:
+def ring_plan(endpoint: Endpoint | None, timeout: float) -> tuple[float, str]:
     """(seconds until the outcome, outcome) for one ringing endpoint."""
     if endpoint is None:
         return (timeout, "no-answer")         # nobody registered: it rings out
@@ -283,43 +283,6 @@ def _caller_audio(text: str | None, voice: str, file: str | None, out: Path) -> 
     return None
 
 
-@dataclass(frozen=True)
-class RecordingCallback:
-    """Where and when a verb's recordingStatusCallback is sent (its events)."""
-    url: str | None
-    method: str
-    events: tuple[str, ...]
-
-    @classmethod
-    def of(cls, verb: Any, base: str) -> RecordingCallback:
-        url = verb.recording_status_callback
-        return cls(resolve(base, url) if url else None, verb.recording_status_callback_method,
-                   verb.recording_status_callback_event)
-
-    def send(self, engine: Any, call: LiveCall | None, event: str,
-             params: dict[str, str]) -> None:
-        """Later, as Twilio does once the file is processed (`simulator.callbacks`)."""
-        if self.url and event in self.events:
-            engine.recording_callbacks.send_later(call, self.url, self.method, params)
-
-
-def recording_params(*, account_sid: str, sid: str, url: str, status: str, duration: int,
-                     channels: int, source: str, start: float,
-                     call_sid: str | None = None,
-                     conference_sid: str | None = None) -> dict[str, str]:
-    """A recordingStatusCallback's parameters. A call's recording names its CallSid;
-    a conference's names its ConferenceSid instead (Twilio sends no CallSid)."""
-    params = {"AccountSid": account_sid, "RecordingSid": sid, "RecordingUrl": url,
-              "RecordingStatus": status, "RecordingDuration": str(duration),
-              "RecordingChannels": str(channels), "RecordingSource": source,
-              "RecordingStartTime": _rfc(start), "ErrorCode": "0"}
-    if call_sid is not None:
-        params["CallSid"] = call_sid
-    if conference_sid is not None:
-        params["ConferenceSid"] = conference_sid
-    return params
-
-
 def _store(run: CallExecution, source: str, callback: RecordingCallback,
            make: Callable[[Path, Path], float], channels: int) -> RecordingRef:
     engine, call = run.engine, run.call
@@ -356,10 +319,3 @@ def _absent(run: CallExecution, source: str, callback: RecordingCallback) -> Non
     callback.send(engine, call, "absent", recording_params(
         account_sid=call.account_sid, sid=sid, url=engine.recording_url(sid), status="absent",
         duration=0, channels=1, source=source, start=start, call_sid=call.sid))
-
-
-def _rfc(epoch: float) -> str:
-    from simulator.execution import _rfc2822
-
-    return _rfc2822(epoch)
-

@@ -12,7 +12,7 @@ the shared clock while it waits: it waits (in real time) for the others to act.
 
 A room whose first recorded participant's <Conference> has record="record-from-start"
 is recorded from then until it ends, as one mono file; its recordingStatusCallback
-then comes later (`simulator.callbacks`), with the ConferenceSid and no CallSid —
+then comes later (`simulator.voice.callbacks`), with the ConferenceSid and no CallSid —
 Twilio ties a conference's recording to no call.
 """
 
@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator import audio, errors, twiml
+from simulator import audio, errors
 from simulator.call import Heard, HungUp, Redirected, Signalled
 from simulator.conferences import REMOVED_SIGNAL, Conference, ConferenceFull, Participant
-from simulator.execution import TWILIO_HOLD_MUSIC, Fetch, _rfc2822, resolve
-from simulator.legs import RecordingCallback, recording_params
 from simulator.recordings import StoredRecording
+from simulator.voice import twiml
+from simulator.voice.callbacks import RecordingCallback, recording_params
+from simulator.voice.document import TWILIO_HOLD_MUSIC, Fetch, resolve, rfc2822
 
 if TYPE_CHECKING:
-    from simulator.execution import CallExecution
+    from simulator.voice.execution import CallExecution
 
 IDLE_POLL_SECONDS = 0.05        # real seconds between checks while waiting on others
 _EVENT_NAMES = {"conference-start": "start", "conference-end": "end",
@@ -127,7 +128,7 @@ def _status_callback(run: CallExecution, noun: twiml.Conference, base: str, room
     url = resolve(base, noun.status_callback)
     params = {"AccountSid": room.account_sid, "ConferenceSid": room.sid,
               "FriendlyName": room.name, "StatusCallbackEvent": event,
-              "Timestamp": _rfc2822(run.clock.now()), "SequenceNumber": str(next(_sequence))}
+              "Timestamp": rfc2822(run.clock.now()), "SequenceNumber": str(next(_sequence))}
     if participant is not None:
         params.update({
             "CallSid": participant.call_sid, "Muted": _flag(participant.muted),

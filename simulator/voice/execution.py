@@ -10,11 +10,9 @@ ends the call when the caller's `hangup_after` comes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
-from simulator import errors, twiml
+from simulator import errors
 from simulator.call import (
     Heard,
     HungUp,
@@ -23,37 +21,19 @@ from simulator.call import (
     Redirected,
     Redirection,
 )
+from simulator.voice import legs, outbound, prompt_verbs, queue_leg, twiml
+from simulator.voice.document import (
+    SAY_CHARACTERS_PER_SECOND,
+    ApplicationError,
+    Fetch,
+    LeaveQueue,
+    Rejected,
+    resolve,
+    rfc2822,
+)
 
 if TYPE_CHECKING:
     from simulator.engine import VoiceEngine
-
-SAY_CHARACTERS_PER_SECOND = 15.0
-TWILIO_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
-BEEP_SECONDS = 0.5
-
-
-class ApplicationError(Exception):
-    """Twilio could not get or understand a document: it apologises and hangs up."""
-
-
-class Rejected(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class LeaveQueue(Exception):
-    pass
-
-
-@dataclass
-class Fetch:
-    url: str
-    method: str = "POST"
-    purpose: str = "redirect"
-    extra: dict[str, str] = field(default_factory=dict)
-    twiml: str | None = None        # a REST update with Twiml= instead of Url=
-
 
 class CallExecution:
     def __init__(self, engine: VoiceEngine, call: LiveCall) -> None:
@@ -80,9 +60,7 @@ class CallExecution:
         final_status = "completed"
         try:
             if call.direction == "outbound-api":
-                from simulator.outbound import ring_callee
-
-                ring_callee(self)
+                outbound.ring_callee(self)
             while next_fetch is not None:
                 try:
                     verbs = self.fetch_document(next_fetch)
@@ -131,7 +109,7 @@ class CallExecution:
             duration = self.call_duration()
             params.update({"CallDuration": str(duration), "Duration": str(math.ceil(duration / 60)),
                            "CallbackSource": "call-progress-events", "SequenceNumber": "0",
-                           "Timestamp": _rfc2822(call.ended_at)})
+                           "Timestamp": rfc2822(call.ended_at)})
             response = self.engine.http.send(call, "status", call.status_callback,
                                              call.status_callback_method, params)
             if not response.ok:
@@ -214,8 +192,6 @@ class CallExecution:
 
     def run_verbs(self, verbs: list[twiml.Verb], base: str) -> Fetch | None:
         """Execute a document; the next document to fetch, or None when it ran out."""
-        from simulator import legs, prompt_verbs, queue_leg
-
         for verb in verbs:
             self.call.control.raise_pending()
             if isinstance(verb, twiml.Reject):
@@ -292,14 +268,3 @@ class CallExecution:
         if hangs_up:
             raise HungUp("caller")
         return False
-
-
-def resolve(base: str, url: str) -> str:
-    """Relative TwiML URLs resolve against the current document's URL, as Twilio does."""
-    return urljoin(base, url.strip())
-
-
-def _rfc2822(epoch: float) -> str:
-    from email.utils import formatdate
-
-    return formatdate(epoch, usegmt=False).replace("-0000", "+0000")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator import twiml
 from simulator.call import Dequeued, Heard, HungUp
-from simulator.execution import TWILIO_HOLD_MUSIC, Fetch, LeaveQueue, resolve
+from simulator.voice import twiml
+from simulator.voice.document import TWILIO_HOLD_MUSIC, Fetch, LeaveQueue, resolve
 
 if TYPE_CHECKING:
-    from simulator.execution import CallExecution
+    from simulator.voice.execution import CallExecution
 
 DEFAULT_HOLD_SECONDS = 30.0         # Twilio's own hold music, when <Enqueue> has no waitUrl
 
