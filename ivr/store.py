@@ -27,7 +27,8 @@ def find_call(session: Session, call_sid: str) -> Call | None:
 
 
 def start_call(session: Session, *, call_sid: str, number_called: str,
-               caller_link_key: str | None, now: datetime) -> tuple[Call, bool]:
+               caller_link_key: str | None, now: datetime,
+               link_version: str | None = None) -> tuple[Call, bool]:
     """The call row for this CallSid, created once however often Twilio retries.
 
     Two prepared statements (upsert the caller, insert the call unless it exists) and no
@@ -36,8 +37,10 @@ def start_call(session: Session, *, call_sid: str, number_called: str,
     statements = _start_statements(session.get_bind().dialect.name)
     # Core statements on the session's connection: no ORM work for rows we build.
     connection = session.connection()
+    # `link_version`: which PII keys made the link (a rotation reads it, helpline.pii).
     caller_id = (connection.execute(statements.touch_caller,
-                                    {"link_key": caller_link_key, "now": now}).scalar_one()
+                                    {"link_key": caller_link_key, "now": now,
+                                     "link_version": link_version}).scalar_one()
                  if caller_link_key else None)
     call_id = connection.execute(statements.add_call, {
         "call_sid": call_sid, "number_called": number_called, "caller_id": caller_id,
@@ -74,8 +77,9 @@ def _start_statements(dialect: str) -> _StartStatements:
     now = bindparam("now", type_=callers.c.last_seen_at.type)
     # `last_seen_at` and `call_count` move in the statement itself: no read-modify-write.
     touch = dialect_insert(callers).values(
-        number_hmac=bindparam("link_key"), first_seen_at=now, last_seen_at=now,
-        call_count=1, flags=bindparam("flags", value=[], type_=callers.c.flags.type)
+        number_hmac=bindparam("link_key"), number_hmac_version=bindparam("link_version"),
+        first_seen_at=now, last_seen_at=now, call_count=1,
+        flags=bindparam("flags", value=[], type_=callers.c.flags.type)
     ).on_conflict_do_update(
         index_elements=[callers.c.number_hmac],
         set_={"last_seen_at": now, "call_count": callers.c.call_count + 1},

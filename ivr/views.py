@@ -42,6 +42,7 @@ from ivr.steps import (
     SetOutcome,
 )
 from ivr.twiml import last_resort, render
+from prompts.freshness import VersionedCache
 
 bp = Blueprint("ivr", __name__, url_prefix="/twilio")
 log = logging.getLogger(__name__)
@@ -106,20 +107,23 @@ def incoming() -> Response:
     now = as_datetime(svc.clock)
     session = svc.db.scoped()
     link_key = svc.pii.link_key(voice.caller) if voice.caller else None
-    if voice.caller:
-        # A caller stored under older PII keys moves to today's link first.
-        relink_caller(session, svc.pii, voice.caller)
-    call, created = store.start_call(session, call_sid=voice.call_sid, number_called=voice.to,
-                                     caller_link_key=link_key, now=now)
-    if created and not line.known:
-        store.add_notice(session, kind="unknown_number",
-                         message=f"A call reached {voice.to}, which is not configured; it "
-                                 f"took the flow of {line.number}.",
-                         detail={"number_called": voice.to, "call_sid": voice.call_sid},
-                         now=now)
+    # Decide first (nothing here writes), then write in one short transaction.
     decision = domain.incoming(_context(svc, line, voice))
-    _carry_out(svc, call, voice, decision)
-    session.commit()
+    with svc.db.writing():
+        if voice.caller:
+            # A caller stored under older PII keys moves to today's link first.
+            relink_caller(session, svc.pii, voice.caller)
+        call, created = store.start_call(session, call_sid=voice.call_sid,
+                                         number_called=voice.to, caller_link_key=link_key,
+                                         now=now, link_version=svc.pii.version)
+        if created and not line.known:
+            store.add_notice(session, kind="unknown_number",
+                             message=f"A call reached {voice.to}, which is not configured; "
+                                     f"it took the flow of {line.number}.",
+                             detail={"number_called": voice.to, "call_sid": voice.call_sid},
+                             now=now)
+        _carry_out(svc, call, voice, decision)
+        session.commit()
     return _twiml(decision)
 
 
@@ -137,8 +141,12 @@ def _state_view(route_name: str):
             return _twiml(_apology(svc.config, _language(state, line)))
         context = _context(svc, line, voice, state=state, call_language=call.language)
         decision = domain.next_step(state, CallerInput(voice.digits), context)
-        _carry_out(svc, call, voice, decision)
-        svc.db.scoped().commit()
+        if any(isinstance(effect, SaveCallback) for effect in decision.effects):
+            # A number to call back is something the caller gave us: to the disk.
+            svc.db.durable(svc.db.scoped())
+        with svc.db.writing():
+            _carry_out(svc, call, voice, decision)
+            svc.db.scoped().commit()
         return _twiml(decision)
 
     view.__name__ = f"step_{route_name}"
@@ -172,11 +180,20 @@ def call_status() -> tuple[str, int]:
     call = store.find_call(session, voice.call_sid)
     if call is None or call.ended_at is not None:
         return "", 204  # unknown, or a replayed callback: nothing more to record
+    last_queue_event = (store.latest_event_kind(session, call, ("queue_joined", "queue_left"))
+                        if call.outcome is None else None)
+    with svc.db.writing():
+        _record_end(svc, session, call, voice, last_queue_event)
+        session.commit()
+    return "", 204
+
+
+def _record_end(svc: Services, session, call, voice: VoiceRequest,
+                last_queue_event: str | None) -> None:
     now = as_datetime(svc.clock)
     call.ended_at = now
     call.duration_seconds = voice.call_duration
     if call.outcome is None:
-        last_queue_event = store.latest_event_kind(session, call, ("queue_joined", "queue_left"))
         if last_queue_event == "queue_joined":
             call_queue(svc).leave(call.call_sid, "abandoned")
             call.outcome = "abandoned_in_queue"
@@ -185,8 +202,6 @@ def call_status() -> tuple[str, int]:
             call.outcome = "hung_up_in_menu"
     store.add_event(session, call, "ended", {"status": voice.call_status,
                                              "outcome": call.outcome}, now)
-    session.commit()
-    return "", 204
 
 
 @bp.errorhandler(Exception)
@@ -416,10 +431,22 @@ def _safe_default_language() -> str:
 
 def _twiml(decision: Decision) -> Response:
     svc = services()
-    xml = render_at(decision, base=public_base(request, svc.settings.public_base_url),
-                    resolver=svc.extras["prompts"],
-                    line_fallback=_line(svc.config, _to()).default_language)
+    base = public_base(request, svc.settings.public_base_url)
+    line_fallback = _line(svc.config, _to()).default_language
+    # The same steps render to the same document until prompts change: most webhooks
+    # (menus, hold cycles) are a dictionary lookup, with no disk and no XML building.
+    xml = _rendered(svc).get(
+        (decision.steps, base, line_fallback),
+        lambda: render_at(decision, base=base, resolver=svc.extras["prompts"],
+                          line_fallback=line_fallback))
     return Response(xml, mimetype="text/xml")
+
+
+def _rendered(svc: Services) -> VersionedCache:
+    cache = svc.extras.get("ivr.twiml")
+    if cache is None:
+        cache = svc.extras["ivr.twiml"] = VersionedCache(svc.extras["prompts.version"])
+    return cache
 
 
 def render_at(decision: Decision, *, base: str, resolver, line_fallback: str) -> str:

@@ -137,6 +137,8 @@ def _params_worth_rendering(config: HelplineConfig, prompt_id: str) -> list[dict
         "position": [str(n) for n in PRERENDERED_COUNTS],
         "minutes": [str(n) for n in PRERENDERED_COUNTS],
         "last_digits": [],  # one per caller: rendered on demand only
+        # When the next advisor comes on: a day and a time per call, rendered on demand.
+        "day": [], "time": [],
     }
     return [dict(zip(names, combo, strict=True))
             for combo in product(*(values[name] for name in names))]

@@ -75,6 +75,9 @@ class EngineCore:
     # ------------------------------------------------------------------ calls
 
     def status(self, call_sid: str) -> CallStatus | None:
+        """Where a call stands: two round trips to Redis (the call, then its place in
+        line, the agents serving its language and the recent handle times together) —
+        every waiting caller asks at every hold cycle."""
         fields = self.redis.hgetall(self.key("call", call_sid))
         if not fields:
             return None
@@ -83,19 +86,25 @@ class EngineCore:
         skill = call["skill"]
         kind = call.get("kind") or (policy.CALLBACK if call.get("callback") == "1"
                                     else policy.CALL)
-        position = 0
-        if call["state"] == "waiting":
+        self.ensure_serving_index()
+        waiting = call["state"] == "waiting"
+        pipe = self.redis.pipeline(transaction=False)
+        if waiting:
             queue = "dq" if kind in policy.DEFERRED_KINDS else "q"
-            rank = self.redis.zrank(self.key(queue, skill), call_sid)
-            position = (rank or 0) + 1
-        elif call["state"] == "reserved":
-            position = 1
-        serving = self.agents_serving(call["language"], call["dialect"] or None)
+            pipe.zrank(self.key(queue, skill), call_sid)
+        self._count_serving(pipe, call["language"], call["dialect"] or None)
+        pipe.lrange(self.key("handle", skill), 0, HANDLE_SAMPLES - 1)
+        replies = pipe.execute()
+        rank, serving_reply, recent = (replies if waiting else [None, *replies])
+        position = (rank or 0) + 1 if waiting else 1 if call["state"] == "reserved" else 0
+        serving = (int(serving_reply) if isinstance(serving_reply, int)
+                   else len(serving_reply))
         return CallStatus(
             call_sid=call_sid, skill=skill, language=call["language"],
             dialect=call["dialect"] or None, state=call["state"], position=position,
             waiting_seconds=max(0.0, now - float(call["joined_at"])),
-            estimated_wait_seconds=self.estimate_wait(skill, position, serving),
+            estimated_wait_seconds=wait_estimate(position, serving,
+                                                 [float(v) for v in recent]),
             agent_id=int(call["agent"]) if call.get("agent") else None,
             interpreter_id=int(call["interpreter"]) if call.get("interpreter") else None,
             urgent=call.get("urgent") == "1", callback=kind == policy.CALLBACK,
@@ -105,34 +114,28 @@ class EngineCore:
         )
 
     def estimate_wait(self, skill: str, position: int, serving: int) -> int | None:
-        """About when the caller is answered: one of `serving` agents frees up every
-        (recent handle time ÷ serving) seconds, and the caller needs `position` of them.
-
-        Recomputed at every announcement from the live figures. None when there is no
-        honest figure to give: nobody serving, no call of this queue finished recently
-        to measure handle time by, or an answer beyond an hour.
-        """
-        if position <= 0:
-            return 0
-        if serving <= 0:
-            return None
+        """About when the caller is answered (see `wait_estimate`), from this queue's
+        recent handle times."""
         recent = [float(v) for v in self.redis.lrange(self.key("handle", skill), 0,
                                                       HANDLE_SAMPLES - 1)]
-        if not recent:
-            return None
-        estimate = int(round(position * statistics.median(recent) / serving))
-        return estimate if estimate <= LONGEST_MEANINGFUL_WAIT else None
+        return wait_estimate(position, serving, recent)
 
     def agents_serving(self, language: str, dialect: str | None = None) -> int:
         """Agents who could answer this caller soon: available, being offered a call, on
         a call or wrapping up — not on a break or offline. A dialect caller counts the
         speakers of its parent language too, who take them once the wait widens."""
         self.ensure_serving_index()
+        pipe = self.redis.pipeline(transaction=False)
+        self._count_serving(pipe, language, dialect)
+        reply = pipe.execute()[0]
+        return int(reply) if isinstance(reply, int) else len(reply)
+
+    def _count_serving(self, pipe: Any, language: str, dialect: str | None) -> None:
         language, dialect = policy.routing_language(language, dialect, self.dialect_parents)
         if dialect is None:
-            return int(self.redis.scard(self.key("serving", language)))
-        return len(self.redis.sunion(self.key("serving", dialect),
-                                     self.key("serving", language)))
+            pipe.scard(self.key("serving", language))
+        else:
+            pipe.sunion(self.key("serving", dialect), self.key("serving", language))
 
     def ensure_serving_index(self) -> None:
         """Routing state written before `serving:<skill>` existed gets it, once."""
@@ -199,3 +202,20 @@ class EngineCore:
 
     def journal(self) -> list[str]:
         return [_s(entry) for entry in self.redis.lrange(self.key("journal"), 0, -1)]
+
+
+def wait_estimate(position: int, serving: int, recent_handle_seconds: list[float]
+                  ) -> int | None:
+    """About when the caller is answered: one of `serving` agents frees up every
+    (recent handle time ÷ serving) seconds, and the caller needs `position` of them.
+
+    Recomputed at every announcement from the live figures. None when there is no
+    honest figure to give: nobody serving, no call of this queue finished recently
+    to measure handle time by, or an answer beyond an hour.
+    """
+    if position <= 0:
+        return 0
+    if serving <= 0 or not recent_handle_seconds:
+        return None
+    estimate = int(round(position * statistics.median(recent_handle_seconds) / serving))
+    return estimate if estimate <= LONGEST_MEANINGFUL_WAIT else None

@@ -28,6 +28,8 @@ NEW = base64.urlsafe_b64encode(b"n" * 32).decode()
 # A: called before and during the change of keys; B: asked for a callback (so we
 # hold their number); C: first called while both keys were listed; never again.
 A, B, C = "+66812345601", "+95978123402", "+85512345603"
+# D: called once before the change and never gave a number: only layering finds them.
+D = "+95978123405"
 AGENT_PHONE = "+66899999904"
 
 
@@ -86,7 +88,7 @@ def stored(services) -> dict[str, list[str]]:
 
 def test_rotate_then_retire_the_old_key(helpline):
     before = helpline(OLD)
-    a_id, b_id = before.call_from(A), before.call_from(B)
+    a_id, b_id, d_id = before.call_from(A), before.call_from(B), before.call_from(D)
     with before.services.db.session() as session:
         session.add(CallbackRequest(caller_id=b_id, language="my",
                                     number_encrypted=before.services.pii.encrypt(B)))
@@ -103,6 +105,8 @@ def test_rotate_then_retire_the_old_key(helpline):
     # 2. Rotate.
     report = rotate(both.services.db, PiiProtector(both.services.settings.pii_key,
                                                    both.services.settings.pii_retired_keys))
+    # B is re-derived from the number we hold and D layered; A was moved by its own
+    # call, and C's link records that the new key made it.
     assert report.as_json() == {
         "key_version": both.services.pii.version, "tokens_reencrypted": 2,
         "tokens_unreadable": 0, "links_rederived": 1, "links_layered": 1,
@@ -110,9 +114,9 @@ def test_rotate_then_retire_the_old_key(helpline):
 
     # 3. The old key retired: every caller is found by number, nobody is new.
     after = helpline(NEW)
-    assert [after.call_from(number) for number in (A, B, C)] == [a_id, b_id, c_id]
+    assert [after.call_from(number) for number in (A, B, C, D)] == [a_id, b_id, c_id, d_id]
     with after.services.db.session() as session:
-        assert session.scalar(select(func.count(Caller.id))) == 3
+        assert session.scalar(select(func.count(Caller.id))) == 4
         callers = {row.id: row for row in session.scalars(select(Caller))}
         assert callers[a_id].call_count == 3 and callers[c_id].call_count == 2
         # Agents keep seeing the references they knew.
@@ -128,9 +132,9 @@ def test_rotate_then_retire_the_old_key(helpline):
     for token in now["tokens"]:
         with pytest.raises(ValueError):
             retired.decrypt(token)
-    for number in (A, B, C, AGENT_PHONE):
+    for number in (A, B, C, D, AGENT_PHONE):
         assert not set(retired.link_candidates(number)) & set(now["links"])
-    assert now["sealed"]  # C's layered link needs OLD's HMAC key, kept sealed under NEW
+    assert now["sealed"]  # D's layered link needs OLD's HMAC key, kept sealed under NEW
     for sealed in now["sealed"]:
         with pytest.raises(ValueError):
             retired.open_link_keys(sealed)

@@ -38,13 +38,16 @@ def test_sqlite_commits_wait_for_the_disk_only_for_a_callback_number(client, ser
     assert levels[seen:] and set(levels[seen:]) == {1}, "then back to NORMAL"
 
 
-def test_calls_from_one_number_share_one_caller_row_counted_once_per_call(client, db_session):
+def test_calls_from_one_number_share_one_caller_row_counted_once_per_call(client, db_session,
+                                                                          services):
     for n in (1, 2, 3):
         voice(client, "/twilio/voice/incoming", call_sid=sid(n))
     voice(client, "/twilio/voice/incoming", call_sid=sid(3))  # Twilio retries one
     caller = db_session.scalar(select(Caller))
     assert db_session.scalar(select(func.count(Caller.id))) == 1
     assert caller.call_count == 3
+    # Which PII keys made the link: a key rotation needs to know (helpline.pii).
+    assert caller.number_hmac_version == services.pii.version
     assert set(db_session.scalars(select(Call.caller_id))) == {caller.id}
     assert db_session.scalar(select(func.count(Call.id))) == 3
 

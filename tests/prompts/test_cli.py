@@ -88,3 +88,12 @@ def test_require_own_language_fails_on_the_demo_configuration_naming_cells(tmp_p
     for cell in ("lo/language_option (fallback:th)", "kac/language_option (fallback:my)",
                  "km/welcome (fallback:th)", "mnw/goodbye (fallback:my)"):
         assert cell in done.stderr
+
+
+def test_render_of_a_prompt_said_with_a_day_and_time_renders_nothing_ahead(tmp_path):
+    """"The next advisor is on tomorrow at 08:00" differs per call: rendered when a
+    caller needs it, never ahead (and never a crash of `helpline run`'s render task)."""
+    done = helpline(make_environ(tmp_path), "prompts", "render", "--language", "th",
+                    "--prompt", "next_advisor_at")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rendered 0, already cached 0, failed 0")
