@@ -27,7 +27,7 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
     kind = domain.classify_kind(callback.channels, callback.requested_kind,
                                 call.outcome if call else None, callback.conference_sid)
     if not callback.completed:
-        _record_no_audio(session, callback, kind, call)
+        _record_no_audio(svc, session, callback, kind, call)
         session.commit()
         return False
     recording, created = store.record_callback(session, callback, kind=kind, call=call)
@@ -59,11 +59,14 @@ def take_in(svc: Services, session: Session, callback: domain.RecordingCallback,
     return True
 
 
-def _record_no_audio(session: Session, callback: domain.RecordingCallback, kind: str,
-                     call: Call | None) -> None:
+def _record_no_audio(svc: Services, session: Session, callback: domain.RecordingCallback,
+                     kind: str, call: Call | None) -> None:
     """Twilio recorded nothing (`absent`) or could not (`failed`): the recording's row
     says so (staff see it with the failed ones), and so does the call's timeline —
-    never silence. No ticket is opened: there is nothing to listen to."""
+    never silence. An absent recording opens no ticket (nothing was said). A failed
+    voicemail is a message the caller meant to leave: its ticket is opened (or the
+    caller's joined) with a note saying so, as a failed recorded conversation notes
+    the call's ticket, so someone follows it up."""
     status = jobs.ABSENT if callback.status == "absent" else jobs.FAILED
     recording, created = store.record_callback(
         session, callback, kind=kind, call=call, status=status,
@@ -74,6 +77,19 @@ def _record_no_audio(session: Session, callback: domain.RecordingCallback, kind:
         session.add(CallEvent(call_id=call.id, kind=f"recording_{status}",
                               detail={"recording_sid": callback.recording_sid, "kind": kind,
                                       "source": callback.source}))
+    if status == jobs.FAILED:
+        if kind == domain.VOICEMAIL:
+            ticket = tickets.ticket_for_voicemail(
+                session, recording, call, default_language=_default_language(svc, call),
+                parents={code: lang.parent for code, lang in svc.config.languages.items()})
+        else:
+            ticket = tickets.ticket_for_call(session, recording.call_id)
+        if ticket is not None:
+            recording.ticket_id = ticket.id
+            note = (f"[{utcnow():%Y-%m-%d %H:%M} UTC] Twilio could not record this "
+                    f"{'voicemail' if kind == domain.VOICEMAIL else 'conversation'} "
+                    f"({callback.recording_sid}): nothing to listen to.")
+            ticket.notes = f"{ticket.notes}\n{note}".strip()
     log.warning("recording %s of %s: Twilio reported it %s", callback.recording_sid,
                 callback.call_sid or callback.conference_sid or "an unknown call",
                 callback.status)

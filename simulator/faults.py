@@ -8,6 +8,9 @@ Each rule fires for the next `count` matching requests, then retires.
   target="webhook" kind="slow"    a webhook is sent `seconds` late (latency the app must absorb)
   target="webhook" kind="timeout" the webhook is sent but its answer ignored: error 11205
   target="webhook" kind="drop"    the webhook is never sent, as if the app were unreachable: 11205
+  target="recording" kind="failed" the next recording (whose recordingStatusCallback URL
+                                  matches) fails: no media, and RecordingStatus=failed
+                                  arrives with the completed event, as Twilio reports it
 `match` is a substring of the URL the rule applies to ("" = every URL).
 A caller hanging up at a given moment is a call's `hangup_after`, not a rule.
 """
@@ -17,7 +20,8 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict, dataclass
 
-KINDS = {"rest": {"error", "timeout"}, "webhook": {"slow", "timeout", "drop"}}
+KINDS = {"rest": {"error", "timeout"}, "webhook": {"slow", "timeout", "drop"},
+         "recording": {"failed"}}
 
 
 class FaultError(ValueError):

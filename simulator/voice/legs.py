@@ -293,15 +293,18 @@ def _store(run: CallExecution, source: str, callback: RecordingCallback,
     callback.send(engine, call, "in-progress", recording_params(
         account_sid=call.account_sid, sid=sid, url=reference_url, status="in-progress",
         duration=0, channels=channels, source=source, start=start, call_sid=call.sid))
-    seconds = make(folder / f"{sid}.wav", folder / f"{sid}.mp3")
+    failed = engine.faults.take("recording", callback.url or "") is not None
+    seconds = 0.0 if failed else make(folder / f"{sid}.wav", folder / f"{sid}.mp3")
     stored = engine.recordings.add(StoredRecording(
         sid=sid, account_sid=call.account_sid, call_sid=call.sid, folder=folder,
-        duration=max(int(round(seconds)), 1), channels=channels, source=source,
-        created_at=run.clock.now(), start_time=start))
+        duration=0 if failed else max(int(round(seconds)), 1), channels=channels,
+        source=source, created_at=run.clock.now(), start_time=start,
+        status="failed" if failed else "completed"))
     reference = RecordingRef(sid, reference_url, stored.duration, channels, source)
     call.recordings.append(reference)
+    # A failed recording is reported with the completed event (there is no "failed" one).
     callback.send(engine, call, "completed", recording_params(
-        account_sid=call.account_sid, sid=sid, url=reference.url, status="completed",
+        account_sid=call.account_sid, sid=sid, url=reference.url, status=stored.status,
         duration=stored.duration, channels=channels, source=source, start=start,
         call_sid=call.sid))
     return reference

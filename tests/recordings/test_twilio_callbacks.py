@@ -1,7 +1,8 @@
 """What Twilio's recording callbacks really carry, taken in by the app:
 
 - `absent` (nothing recorded) and `failed` leave a trace on the recording and the
-  call's timeline, and open no ticket;
+  call's timeline; a failed voicemail's ticket says it could not be recorded, an
+  absent one opens no ticket;
 - a conference's recording names a ConferenceSid and no CallSid: the callback URL's
   `?kind=call&call=` makes it that call's recorded conversation, never a voicemail;
 - the recovery sweep pages through Twilio's list and ties a conference's recording
@@ -53,7 +54,11 @@ def test_a_recording_twilio_could_not_make_leaves_a_trace(client, services, stat
     assert recording.next_step is None and status in recording.error
     assert [(event.kind, event.detail["recording_sid"]) for event in events] == [
         (f"recording_{status}", sid)]
-    assert tickets == []                   # nothing to listen to: no ticket
+    if status == "absent":
+        assert tickets == []               # nothing was said: no ticket
+    else:                                  # a message the caller meant to leave
+        [ticket] = tickets
+        assert recording.ticket_id == ticket.id and sid in ticket.notes
 
 
 def test_a_conference_recording_is_its_calls_conversation(client, services):
@@ -120,3 +125,22 @@ def test_recovery_pages_through_twilio_and_ties_conference_recordings_to_their_c
     assert len(voicemail_tickets) == 4      # the four voicemails, each its own caller's
     listed = [item for item in twilio_rest.rest_log.requests("GET", "/Recordings.json")]
     assert len(listed) == 3                 # pages of 2, 2 and 1
+
+
+def test_a_voicemail_twilio_failed_to_record_is_followed_up(stand_in):
+    """Through the stand-in: the recording fails at "Twilio" (RecordingStatus=failed with
+    the completed event). The caller meant to leave a message: a ticket says so."""
+    stand_in.faults.add("recording", "failed", match="/twilio/recordings/status")
+    result = stand_in.call(to="+661800000102", press=["2"],
+                           say="My employer kept my passport", voice="en")
+    assert result.outcome["kind"] == "voicemail"
+    with stand_in.services.db.session() as session:
+        recording = session.scalars(select(Recording)).one()
+        ticket = session.get(Ticket, recording.ticket_id)
+        events = [event.kind for event in session.scalars(
+            select(CallEvent).where(CallEvent.call_id == recording.call_id))]
+        assert (recording.status, recording.kind, recording.next_step) == (
+            "failed", "voicemail", None)
+        assert ticket.source == "voicemail" and "could not record this voicemail" in ticket.notes
+        assert recording.recording_sid in ticket.notes
+    assert "recording_failed" in events
