@@ -453,9 +453,12 @@ def render_at(decision: Decision, *, base: str, resolver, line_fallback: str) ->
     """The decision as TwiML whose URLs start at `base` (the webhooks, and
     `helpline twilio fallback-twiml`, which Twilio serves without us)."""
 
+    # One look at the prompts' review state for the whole document, not one per prompt.
+    state = resolver.state()
+
     def resolve(step: Prompt):
         return resolver.resolve(step.id, step.language, dict(step.params),
-                                line_fallback=line_fallback)
+                                line_fallback=line_fallback, state=state)
 
     def url_for(target: Route) -> str:
         query = urlencode(target.params)
