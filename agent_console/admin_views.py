@@ -20,6 +20,7 @@ from agent_console.i18n import UI_LOCALES
 from agent_console.models import ROLES, StaffSkill, StaffUser
 from agent_console.prompt_audio import PromptAudioError, convert_prompt_audio, reason
 from agent_console.prompt_matrix import coverage_matrix
+from agent_console.prompt_recording_views import recordable_languages
 from agent_console.staff import StaffError, create_staff
 from helpline.config import ConfigError, load_config
 from helpline.services import services
@@ -169,6 +170,7 @@ def prompts():  # type: ignore[no-untyped-def]
     matrix = coverage_matrix(services().config, _prompt_resolver())
     return render_template("console/admin_prompts.html", matrix=matrix,
                            languages=services().config.languages, reviews=reviews,
+                           recordable=recordable_languages(),
                            reviewers=prompt_store.reviewers(db) if staff.is_admin else [],
                            staff=store.staff_list(db) if staff.is_admin else [])
 

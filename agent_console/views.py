@@ -18,13 +18,16 @@ from agent_console.agent_views import bp as agent_bp
 from agent_console.auth import init_login
 from agent_console.i18n import UI_LOCALES, init_babel
 from agent_console.login_views import bp as login_bp
+from agent_console.prompt_recording_views import bp as prompt_recording_bp
+from agent_console.recording_pin_views import bp as recording_pin_bp
 from agent_console.recording_views import bp as recording_bp
 from agent_console.rota_views import bp as rota_bp
 from agent_console.taxonomy import BY_CODE
 from agent_console.ticket_views import bp as ticket_bp
 from agent_console.wallboard_views import bp as wallboard_bp
 
-blueprints = [login_bp, agent_bp, ticket_bp, recording_bp, wallboard_bp, admin_bp, rota_bp]
+blueprints = [login_bp, agent_bp, ticket_bp, recording_bp, wallboard_bp, admin_bp, rota_bp,
+              prompt_recording_bp, recording_pin_bp]
 
 csrf = CSRFProtect()
 

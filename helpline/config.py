@@ -254,6 +254,18 @@ class TranscriptionEngines:
 
 
 @dataclass(frozen=True)
+class RecordingLine:
+    """The staff recording line: a number of its own on which staff, identified by their
+    staff number and a personal PIN, record prompts by phone (prompts.recording_line).
+    Its calls never enter the IVR, the queues or the voicemail box, so it is not one of
+    `numbers`."""
+
+    number: str
+    pin_attempts: int = 3            # wrong PINs before the call is ended
+    max_take_seconds: int = 30       # the <Record> maxLength (a prompt is a sentence)
+
+
+@dataclass(frozen=True)
 class HelplineConfig:
     languages: Mapping[str, Language]
     numbers: tuple[Number, ...]
@@ -265,6 +277,7 @@ class HelplineConfig:
     reliability: Reliability = field(default_factory=Reliability)
     transcription: TranscriptionEngines = field(default_factory=TranscriptionEngines)
     default_number: str | None = None
+    recording_line: RecordingLine | None = None
 
     def number(self, e164: str) -> Number | None:
         for candidate in self.numbers:
@@ -291,6 +304,8 @@ class HelplineConfig:
                  "default_language": num.fallback_language, "staff_line": num.staff_line}
                 for num in self.numbers
             ],
+            "recording_line": ({"number": self.recording_line.number}
+                               if self.recording_line else None),
         }
 
 
@@ -418,6 +433,12 @@ _DEFAULT_MAIN_MENU = [
 ]
 
 
+class RecordingLineEntry(_Entry):
+    number: Annotated[str, BeforeValidator(_e164), Field(strict=True)]
+    pin_attempts: Annotated[int, Field(strict=True, ge=1, le=10)] = 3
+    max_take_seconds: Annotated[int, Field(strict=True, ge=5, le=120)] = 30
+
+
 class ConfigFile(_Entry):
     """The YAML file, top level."""
 
@@ -431,6 +452,7 @@ class ConfigFile(_Entry):
     retention: Retention = Retention()
     reliability: Reliability = Reliability()
     transcription: TranscriptionEngines = TranscriptionEngines()
+    recording_line: RecordingLineEntry | None = None
 
     @field_validator("queue", "routing", "voicemail", "retention", "reliability",
                      "transcription", mode="before")
@@ -531,6 +553,10 @@ def _across_entries(document: ConfigFile) -> list[str]:
             problems.append(f"numbers[{index}] ({entry.number}).number: duplicate of "
                             f"numbers[{seen[entry.number]}]")
         seen.setdefault(entry.number, index)
+    line = document.recording_line
+    if line is not None and line.number in seen:
+        problems.append(f"recording_line.number: {line.number} is also numbers"
+                        f"[{seen[line.number]}]; the recording line needs a number of its own")
     if document.default_number is not None and document.default_number not in seen:
         problems.append(f"default_number: {document.default_number!r} is not one of the "
                         "numbers")
@@ -561,6 +587,11 @@ def _build(document: ConfigFile) -> HelplineConfig:
         queue=document.queue, routing=document.routing, voicemail=document.voicemail,
         retention=document.retention, reliability=document.reliability,
         transcription=document.transcription, default_number=document.default_number,
+        recording_line=RecordingLine(
+            number=document.recording_line.number,
+            pin_attempts=document.recording_line.pin_attempts,
+            max_take_seconds=document.recording_line.max_take_seconds,
+        ) if document.recording_line else None,
     )
 
 

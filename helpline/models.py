@@ -5,12 +5,13 @@ from call_routing.rota.models import RotaException, WeeklyShiftRow
 from helpline.db import Base, HealthProbe
 from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
 from prompts.models import PromptItem, PromptReviewer, PromptStateVersion
+from prompts.recording_line.models import RecordingPin
 from recordings.models import Recording
 from transcription.models import Transcript
 
 __all__ = [
     "AgentStateChange", "AuditEntry", "Base", "Call", "CallEvent", "Caller", "CallbackRequest",
     "HealthProbe", "Notice", "PromptItem", "PromptReviewer", "PromptStateVersion",
-    "Recording", "RotaException", "StaffSkill", "StaffUser", "Ticket",
+    "Recording", "RecordingPin", "RotaException", "StaffSkill", "StaffUser", "Ticket",
     "Transcript", "WeeklyShiftRow",
 ]

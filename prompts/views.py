@@ -19,12 +19,15 @@ from helpline.services import services
 from prompts.catalogue import PROMPTS, normalise_params
 from prompts.errors import InvalidPromptParams, TtsError
 from prompts.freshness import PromptsVersion
+from prompts.recording_line import views as recording_line_views
 from prompts.resolver import AUDIO_EXTENSIONS, AudioFile, PromptResolver
 from prompts.wiring import build_resolver
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
+# The staff recording line's webhooks and take audio (prompts.recording_line.views).
+blueprints = [bp, recording_line_views.bp]
 
 # A URL's audio changes only when its ?v= does, so caches may keep it a day.
 MAX_AGE_SECONDS = 86400
@@ -37,6 +40,7 @@ def init_app(app: Flask) -> None:
         svc.extras["prompts.version"] = PromptsVersion(svc.redis)
     if "prompts" not in svc.extras:
         svc.extras["prompts"] = build_resolver(app)
+    recording_line_views.init_app(app)
 
 
 def resolver() -> PromptResolver:
