@@ -12,6 +12,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from agent_console.models import Ticket
 from helpline.db import utcnow
 from helpline.services import Services
 from ivr.models import Call, CallEvent
@@ -78,6 +79,7 @@ def _record_no_audio(svc: Services, session: Session, callback: domain.Recording
                               detail={"recording_sid": callback.recording_sid, "kind": kind,
                                       "source": callback.source}))
     if status == jobs.FAILED:
+        ticket: Ticket | None
         if kind == domain.VOICEMAIL:
             ticket = tickets.ticket_for_voicemail(
                 session, recording, call, default_language=_default_language(svc, call),
