@@ -120,10 +120,12 @@ def as_role(csrf_app, staff):
 # ---------------------------------------------------------------- live server + browser
 
 class LiveServer:
-    def __init__(self, app) -> None:
+    """A WSGI app served on a free port of `host` in a thread, for the browser."""
+
+    def __init__(self, app, host: str = "127.0.0.1") -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server = make_server(host, 0, app, threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> LiveServer:

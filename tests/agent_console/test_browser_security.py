@@ -4,16 +4,14 @@ the console's own scripts included — and a page on another origin cannot frame
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from helpline.security_headers import CONTENT_SECURITY_POLICY
-from tests.agent_console.conftest import add_team, browser_login, screenshot
+from tests.agent_console.conftest import LiveServer, add_team, browser_login, screenshot
 from tests.agent_console.records import add_call, add_caller, add_recording, add_transcript
 
 pytestmark = pytest.mark.browser
@@ -143,31 +141,21 @@ def test_admin_pages_have_the_headers_and_no_violation(live_server, team, browse
 
 # ---------------------------------------------------------------- framing
 
-class OtherOrigin:
+class OtherOrigin(LiveServer):
     """A site on another origin (localhost, not 127.0.0.1) with two frames: the
     console's login page, and one of its own pages as a control that framing works."""
 
     def __init__(self, console_url: str) -> None:
         self.console_url = console_url
-        self.server = make_server("localhost", 0, self.app, threaded=True)
-        self.url = f"http://localhost:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(self.frames, host="localhost")
 
-    def app(self, environ: dict[str, Any], start_response: Any) -> Any:
+    def frames(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ["PATH_INFO"] == "/own":
             body = "<p id='own'>framed fine</p>"
         else:
             body = (f"<iframe id='own' src='{self.url}/own'></iframe>"
                     f"<iframe id='console' src='{self.console_url}/login'></iframe>")
         return Response(body, mimetype="text/html")(environ, start_response)
-
-    def __enter__(self) -> OtherOrigin:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.thread.join(10)
 
 
 @pytest.fixture
