@@ -48,6 +48,11 @@ system-packages:
 
 # The suite starts its own Redis on a free port unless REDIS_URL is set, and also
 # runs the database tests on TEST_DATABASE_URL (PostgreSQL) when that is set.
+# Two pytest-xdist workers (CI has 2 cores; most tests wait on servers, not the CPU):
+# the fault scenarios run one after another on one of them (tests/chaos/conftest.py),
+# each worker has its own Redis and PostgreSQL database (tests/conftest.py).
+# `make test PYTEST_ARGS=...` replaces them, e.g. PYTEST_ARGS="-n 0 tests/ivr".
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: $(STAMP) system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory smoke-313
