@@ -1,5 +1,6 @@
 """What there is to record in one language, in the order a call plays it: every
-(prompt id, value) a call of that language uses, the text to read, and whether a
+(prompt id, value) a call of that language uses, except prompts that say a caller's
+number, a day or a time (UNRECORDABLE_KINDS), with the text to read and whether a
 recording of it exists (draft or reviewed). The browser's recording view and the phone
 recording line both walk this list, so "the next unrecorded prompt" means the same in
 both. No Flask, no database: it reads the configuration, the catalogue and one
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from helpline.config import HelplineConfig
-from prompts.catalogue import PROMPT_IDS
+from prompts.catalogue import CLOCK, DAY, DIGITS, PARAM_KINDS, PROMPT_IDS, params_for
 from prompts.coverage import checked_params
 from prompts.resolver import PromptResolver
 from prompts.state import DRAFT, REVIEWED, PromptState, variant_of
@@ -32,10 +33,20 @@ class ToRecord:
         return ".".join(filter(None, (self.prompt_id, self.variant)))
 
 
+# A recording says one value. Keys and counts up to 10 are a few values each, worth
+# recording one by one; a caller's number, a day or a time are not: those prompts stay
+# with TTS (or the fallback), and are left out of what there is to record.
+UNRECORDABLE_KINDS = frozenset({DIGITS, DAY, CLOCK})
+
+
+def recordable(prompt_id: str) -> bool:
+    return not any(PARAM_KINDS[name] in UNRECORDABLE_KINDS for name in params_for(prompt_id))
+
+
 def to_record(config: HelplineConfig, resolver: PromptResolver, state: PromptState,
               language: str) -> list[ToRecord]:
     items: list[ToRecord] = []
-    for prompt_id in PROMPT_IDS:
+    for prompt_id in filter(recordable, PROMPT_IDS):
         for params in checked_params(config, prompt_id, language):
             variant = variant_of(params)
             own = resolver.text(state, prompt_id, language, language, reviewed=None)

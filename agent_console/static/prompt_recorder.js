@@ -16,14 +16,19 @@
     };
     let recorder = null, stream = null, chunks = [], blob = null;
 
+    // The console's .hidden class: its buttons are display:inline-block, which would
+    // win over the hidden attribute.
+    const hide = (element, hidden) => element.classList.toggle("hidden", hidden);
+
     function show(state, text) {
       status.dataset.status = state;
       status.textContent = text || "";
-      buttons.record.hidden = state !== "idle" && state !== "error";
-      buttons.stop.hidden = state !== "recording";
-      buttons.redo.hidden = buttons.keep.hidden = playback.hidden =
-        state !== "recorded" && state !== "refused";
+      const taken = state === "recorded" || state === "refused";
+      hide(buttons.record, state !== "idle" && state !== "error");
+      hide(buttons.stop, state !== "recording");
+      [buttons.redo, buttons.keep, playback].forEach((element) => hide(element, !taken));
       buttons.keep.disabled = state === "refused";
+      buttons.redo.disabled = false;
     }
 
     buttons.record.addEventListener("click", async () => {
@@ -80,7 +85,6 @@
       } catch (error) {
         data = { error: String(error) };
       }
-      buttons.redo.disabled = false;
       if (response && response.ok && data && data.saved) {
         status.dataset.status = "kept";
         status.textContent = data.message || "";

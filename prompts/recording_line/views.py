@@ -38,6 +38,7 @@ from helpline.config import RecordingLine
 from helpline.services import Services, services
 from helpline.twilio_auth import is_valid_twilio_request, public_base, twilio_request
 from prompts import store as prompt_store
+from prompts.errors import PromptUnavailable
 from prompts.recording_line import pins, takes
 from prompts.recording_line.jobs import FETCH_FAILED, enqueue_take, takes_folder
 from prompts.recording_line.twiml import Reply
@@ -337,15 +338,21 @@ def prompt() -> Response:
     if item is None:
         return _twiml(reply.redirect(url_for("recording_line.menu", lang=language)))
     number = items.index(item) + 1
-    heard = _resolver().resolve(item.prompt_id, language, item.params)
+    try:
+        heard = _resolver().resolve(item.prompt_id, language, item.params)
+    except PromptUnavailable:
+        heard = []      # nothing speaks it yet: said below, and the recording is the fix
     state = ("recorded and reviewed" if item.reviewed else
              "recorded, waiting for review" if item.recorded else "not recorded yet")
     choice = url_for("recording_line.prompt_choice", lang=language, take=item.key)
 
     def fill(gather: Any) -> None:
-        reply.say(f"Prompt {number}: {_spoken_id(item)}. It is {state}. "
-                  "Callers hear now:", into=gather)
-        reply.utterances(heard, into=gather)
+        reply.say(f"Prompt {number}: {_spoken_id(item)}. It is {state}.", into=gather)
+        if heard:
+            reply.say("Callers hear now:", into=gather)
+            reply.utterances(heard, into=gather)
+        else:
+            reply.say("Callers hear nothing for it yet.", into=gather)
         reply.say("To record it, press 1. To hear it again, press 2. "
                   "For the next prompt, press 3. For the menu, press star.", into=gather)
 
