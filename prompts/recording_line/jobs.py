@@ -12,6 +12,7 @@ from agent_console.prompt_audio import PromptAudioError, convert_prompt_audio
 from helpline import queues
 from prompts import recordings_dir
 from prompts.recording_line import takes
+from recordings import errors
 from recordings.errors import RecordingError
 from recordings.runtime import job_services
 from recordings.twilio_media import delete_at_twilio, fetch_media
@@ -48,8 +49,12 @@ def process_take(token: str) -> str:
     try:
         media = fetch_media(svc.twilio, take.recording_sid)
     except RecordingError as exc:
-        if not exc.permanent:
-            raise          # rq retries it (RETRY_SECONDS)
+        # A 404 too: Twilio may still be processing the file when <Record>'s action
+        # comes (its recordingStatusCallback is the "file is ready" signal). rq retries
+        # on RETRY_SECONDS; if they all fail the take stays pending and the call says
+        # so after its waits.
+        if not exc.permanent or exc.code == errors.NOT_FOUND_AT_TWILIO:
+            raise
         log.warning("recording line take %s: %s", token, exc)
         takes.finish(redis, take, status=takes.REFUSED, refusal=FETCH_FAILED)
         return takes.REFUSED

@@ -121,3 +121,24 @@ def test_wrong_pins_end_the_call_and_nothing_is_recorded(stand_in, staff):
     assert not any("recording-line/menu" in p for p in result.json["path"])
     with stand_in.services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(PromptItem)) == 0
+
+
+def test_a_silent_take_is_refused_on_the_phone_and_nothing_is_kept(stand_in, staff,
+                                                                   tmp_path):
+    hum = tmp_path / "silence.wav"
+    with wave.open(str(hum), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(8000)
+        writer.writeframes(bytes(2 * 8000 * 3))
+    # Staff number, PIN, 1 (the next unrecorded prompt), 1 (record it): the take is
+    # silence; the line says why and offers the prompt again: * (menu), 0 (goodbye).
+    result = run_while_working(
+        stand_in, to=RECORDING_LINE, from_=STAFF_PHONE,
+        press=[f"{staff['speaker']}#", f"{PIN}#", "1", "1", "*", "0"], say_file=str(hum))
+    said = " ".join(h.get("text") or "" for h in result["heard"])
+    assert "Nothing could be heard in that recording." in said, said
+    assert "decide" not in " ".join(result["path"])
+    with stand_in.services.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(PromptItem)) == 0
+    assert stand_in.engine.recordings.list(call_sid=result["call_sid"]) == []
