@@ -142,3 +142,18 @@ def test_a_silent_take_is_refused_on_the_phone_and_nothing_is_kept(stand_in, sta
     with stand_in.services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(PromptItem)) == 0
     assert stand_in.engine.recordings.list(call_sid=result["call_sid"]) == []
+
+
+def test_a_speaker_of_two_languages_chooses_one_by_key(stand_in):
+    with stand_in.services.db.session() as session:
+        both = create_staff_member(session, email="srey@example.org", skills={"km": 5,
+                                                                             "lo": 4})
+        pins.set_pin(session, staff_id=both.id, pin=PIN, by_id=both.id)
+        staff_id = both.id
+    result = stand_in.call(to=RECORDING_LINE, from_=STAFF_PHONE,
+                           press=[f"{staff_id}#", f"{PIN}#", "2", "0"], say="hello")
+    said = " ".join(h.get("text") or "" for h in result.json["heard"])
+    assert "For Khmer, press 1. For Lao, press 2." in said
+    assert "Lao. 0 of" in said                      # the Lao menu, nothing recorded yet
+    assert any("recording-line/menu?lang=lo" in p for p in result.json["path"])
+    assert result.json["ended_by"] == "app"
