@@ -19,6 +19,7 @@ from helpline.services import services
 from prompts.catalogue import PROMPTS, normalise_params
 from prompts.errors import InvalidPromptParams, TtsError
 from prompts.freshness import PromptsVersion
+from prompts.recording_line import take_views as recording_line_takes
 from prompts.recording_line import views as recording_line_views
 from prompts.resolver import AUDIO_EXTENSIONS, AudioFile, PromptResolver
 from prompts.wiring import build_resolver
@@ -26,8 +27,8 @@ from prompts.wiring import build_resolver
 log = logging.getLogger(__name__)
 
 bp = Blueprint("prompts", __name__, url_prefix="/prompts")
-# The staff recording line's webhooks and take audio (prompts.recording_line.views).
-blueprints = [bp, recording_line_views.bp]
+# The staff recording line's webhooks and take audio (prompts.recording_line).
+blueprints = [bp, recording_line_views.bp, recording_line_takes.bp]
 
 # A URL's audio changes only when its ?v= does, so caches may keep it a day.
 MAX_AGE_SECONDS = 86400

@@ -5,5 +5,7 @@ is processed like every prompt recording and stored as a draft by its speaker.
 
 Modules: `models` (the PIN row), `pins` (set, check, lock out; audited), `takes` (a
 take between Twilio and keep: Redis record and file), `jobs` (fetch the take from
-Twilio, process it, delete Twilio's copy), `twiml` (rendering), `views` (the webhooks).
+Twilio, process it, delete Twilio's copy), `twiml` (rendering), `calls` (what every
+webhook shares: who is signed in on the call, the list to record, URLs), `views`
+(signing in and choosing) and `take_views` (recording, playback, keep).
 """
