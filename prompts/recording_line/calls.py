@@ -14,13 +14,13 @@ from helpline.config import RecordingLine
 from helpline.services import Services, services
 from helpline.twilio_auth import public_base
 from prompts import store as prompt_store
+from prompts.recording_line.domain import Next
 from prompts.recording_line.twiml import Reply
 from prompts.recording_list import ToRecord, to_record
 from prompts.resolver import PromptResolver
 
 SESSION_SECONDS = 2 * 3600
 SIGN_IN_TRIES = 3          # staff numbers not entered before the line hangs up
-IDLE_MENUS = 2             # menus in a row without a key before the line hangs up
 
 
 def configured_line() -> RecordingLine:
@@ -103,3 +103,20 @@ def idle_menu(language: str, idle: int = 1) -> str:
 
 def prompt_url(language: str, item: ToRecord) -> str:
     return url_for("recording_line.prompt", lang=language, take=item.key)
+
+
+def follow(built: Reply, nxt: Next, language: str) -> Response:
+    """The TwiML that takes the call where `nxt` says (prompts.recording_line.domain)."""
+    if nxt.say:
+        built.say(nxt.say)
+    if nxt.step == "end":
+        return twiml(built.say("Goodbye.").hangup())
+    targets = {
+        "incoming": lambda: url_for("recording_line.incoming"),
+        "languages": lambda: url_for("recording_line.languages", idle=nxt.idle),
+        "menu": lambda: idle_menu(nxt.key or language, nxt.idle),
+        "prompt": lambda: url_for("recording_line.prompt", lang=language, take=nxt.key),
+        "record": lambda: url_for("recording_line_takes.record", lang=language,
+                                  take=nxt.key),
+    }
+    return twiml(built.redirect(targets[nxt.step]()))

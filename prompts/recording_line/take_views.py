@@ -5,6 +5,7 @@ draft by the signed-in staff member) or Record again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, request, send_file, url_for
@@ -15,7 +16,7 @@ from agent_console.prompt_audio import CLIPPED, NOT_AUDIO, SILENT, TOO_LONG, TOO
 from helpline.services import services
 from helpline.twilio_auth import twilio_request
 from prompts import store as prompt_store
-from prompts.recording_line import calls, takes
+from prompts.recording_line import calls, domain, takes
 from prompts.recording_line.jobs import FETCH_FAILED, enqueue_take, takes_folder
 from prompts.recording_list import find, next_unrecorded
 
@@ -132,18 +133,15 @@ def decide() -> Response:
     found, reply = _own_take(staff), calls.new_reply()
     if found is None or found.status != takes.READY:
         return calls.again(reply)
-    digit = request.form.get("Digits", "")
+    nxt = domain.take_key(request.form.get("Digits", ""))
     folder = takes_folder(services())
-    if digit == "2":
-        takes.forget(calls.redis_client(), folder, found.token)
-        return calls.twiml(reply.redirect(url_for("recording_line_takes.record",
-                                                  lang=found.language,
-                                             take=found.key)))
-    if digit == "3":
+    if nxt.step == "take_again":
         return calls.twiml(reply.redirect(url_for("recording_line_takes.take",
                                                   token=found.token, n=0)))
-    if digit != "1":       # nothing pressed: not kept (Keep is a choice)
-        return calls.twiml(reply.redirect(calls.idle_menu(found.language)))
+    if nxt.step != "keep":
+        takes.forget(calls.redis_client(), folder, found.token)
+        return calls.follow(reply, replace(nxt, key=found.key if nxt.step == "record"
+                                           else None), found.language)
     wav = takes.path(folder, found.token).read_bytes()
     db = services().db.scoped()
     prompt_store.add_recording(db, recordings_dir=calls.prompt_resolver().recordings_dir,

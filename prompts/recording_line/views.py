@@ -29,8 +29,9 @@ from werkzeug.wrappers import Response
 from helpline.services import services
 from helpline.twilio_auth import is_valid_twilio_request, twilio_request
 from prompts.errors import PromptUnavailable
-from prompts.recording_line import calls, pins
-from prompts.recording_line.calls import IDLE_MENUS, SESSION_SECONDS, SIGN_IN_TRIES
+from prompts.recording_line import calls, domain, pins
+from prompts.recording_line.calls import SESSION_SECONDS, SIGN_IN_TRIES
+from prompts.recording_line.domain import IDLE_MENUS
 from prompts.recording_list import find, next_unrecorded
 
 bp = Blueprint("recording_line", __name__)
@@ -93,24 +94,18 @@ def pin() -> Response:
                           pin=request.form.get("Digits", ""))
     db.commit()
     redis = calls.redis_client()
+    failures, languages = 0, []
     if result.staff is None:
         failures_key = f"{calls.session_key()}:pin_failures"
         failures = redis.incr(failures_key)
         redis.expire(failures_key, SESSION_SECONDS)
-        if result.locked or failures >= line.pin_attempts:
-            return calls.twiml(reply.say("That PIN is locked or was entered wrongly too often. "
-                                    "Set a new one in the console, or try again later. "
-                                    "Goodbye.").hangup())
-        return calls.twiml(reply.say("That staff number and PIN do not match.").redirect(
-            url_for("recording_line.incoming")))
-    redis.set(calls.session_key(), result.staff.id, ex=SESSION_SECONDS)
-    languages = calls.may_record(result.staff)
-    if not languages:
-        return calls.twiml(reply.say("You are not set up to record any language. Goodbye.")
-                      .hangup())
-    if len(languages) == 1:
-        return calls.twiml(reply.redirect(url_for("recording_line.menu", lang=languages[0])))
-    return calls.twiml(reply.redirect(url_for("recording_line.languages")))
+    else:
+        redis.set(calls.session_key(), result.staff.id, ex=SESSION_SECONDS)
+        languages = calls.may_record(result.staff)
+    nxt = domain.after_pin(signed_in=result.staff is not None, locked=result.locked,
+                           failures=failures, attempts=line.pin_attempts,
+                           languages=languages)
+    return calls.follow(reply, nxt, nxt.key or "")
 
 
 # ------------------------------------------------------------------ choosing
@@ -140,13 +135,9 @@ def language() -> Response:
     staff, _, refused = calls.signed_in_or_again()
     if refused is not None:
         return refused
-    codes = calls.may_record(staff)[:9]
-    digit = request.form.get("Digits", "")
-    if not digit.isdigit() or not 1 <= int(digit) <= len(codes):
-        return calls.twiml(calls.new_reply().redirect(url_for("recording_line.languages",
-                                                idle=calls.count_arg("idle") + 1)))
-    return calls.twiml(calls.new_reply().redirect(
-        url_for("recording_line.menu", lang=codes[int(digit) - 1])))
+    nxt = domain.language_key(request.form.get("Digits", ""), calls.may_record(staff)[:9],
+                              calls.count_arg("idle"))
+    return calls.follow(calls.new_reply(), nxt, nxt.key or "")
 
 
 @bp.post("/twilio/recording-line/menu")
@@ -180,28 +171,18 @@ def menu_choice() -> Response:
     _, language, refused = calls.signed_in_or_again()
     if refused is not None or not language:
         return refused or calls.again(calls.new_reply())
-    items, digit = calls.items_in(language), request.form.get("Digits", "")
+    items = calls.items_in(language)
+    following = next_unrecorded(items)
+    nxt = domain.menu_key(request.form.get("Digits", ""), [item.key for item in items],
+                          following.key if following else None, calls.count_arg("idle"))
     reply = calls.new_reply()
-    if digit == "1":
-        following = next_unrecorded(items)
-        if following is None:
-            return calls.twiml(reply.say("Every prompt is recorded.").redirect(
-                url_for("recording_line.menu", lang=language)))
-        return calls.twiml(reply.redirect(calls.prompt_url(language, following)))
-    if digit == "2" and items:
-        return calls.twiml(reply.redirect(calls.prompt_url(language, items[0])))
-    if digit == "3":
+    if nxt.step == "ask_number":
         return calls.twiml(reply.gather(
             url_for("recording_line.prompt_number", lang=language), finish_on_key="#",
             fill=lambda g: reply.say(f"Enter a prompt number from 1 to {len(items)}, "
                                      "then the hash key.", into=g))
             .redirect(url_for("recording_line.menu", lang=language)))
-    if digit == "*":
-        return calls.twiml(reply.redirect(url_for("recording_line.languages")))
-    if digit == "0":
-        return calls.twiml(reply.say("Goodbye.").hangup())
-    # Nothing (or a key the menu does not have): the menu again, counted.
-    return calls.twiml(reply.redirect(calls.idle_menu(language, calls.count_arg("idle") + 1)))
+    return calls.follow(reply, nxt, language)
 
 
 @bp.post("/twilio/recording-line/prompt-number")
@@ -210,12 +191,9 @@ def prompt_number() -> Response:
     _, language, refused = calls.signed_in_or_again()
     if refused is not None or not language:
         return refused or calls.again(calls.new_reply())
-    items, digits = calls.items_in(language), request.form.get("Digits", "")
-    if not digits.isdigit() or not 1 <= int(digits) <= len(items):
-        return calls.twiml(calls.new_reply().say("There is no prompt with that number.").redirect(
-            url_for("recording_line.menu", lang=language)))
-    return calls.twiml(calls.new_reply().redirect(
-        calls.prompt_url(language, items[int(digits) - 1])))
+    keys = [item.key for item in calls.items_in(language)]
+    nxt = domain.prompt_number(request.form.get("Digits", ""), keys)
+    return calls.follow(calls.new_reply(), nxt, language)
 
 
 @bp.post("/twilio/recording-line/prompt")
@@ -260,15 +238,7 @@ def prompt_choice() -> Response:
         return refused or calls.again(calls.new_reply())
     items = calls.items_in(language)
     item = find(items, request.args.get("take"))
-    digit, reply = request.form.get("Digits", ""), calls.new_reply()
-    if item is None or digit == "*":
-        return calls.twiml(reply.redirect(url_for("recording_line.menu", lang=language)))
-    if digit == "1":
-        return calls.twiml(reply.redirect(url_for("recording_line_takes.record", lang=language,
-                                             take=item.key)))
-    if digit == "3":
-        following = items[(items.index(item) + 1) % len(items)]
-        return calls.twiml(reply.redirect(calls.prompt_url(language, following)))
-    if digit == "2":
-        return calls.twiml(reply.redirect(calls.prompt_url(language, item)))
-    return calls.twiml(reply.redirect(calls.idle_menu(language)))
+    if item is None:
+        return calls.follow(calls.new_reply(), domain.Next("menu"), language)
+    nxt = domain.prompt_key(request.form.get("Digits", ""), [i.key for i in items], item.key)
+    return calls.follow(calls.new_reply(), nxt, language)
