@@ -12,7 +12,6 @@ what the forked gunicorn workers share with their master.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import tempfile
@@ -26,6 +25,7 @@ from helpline.chaos.database import SqliteDatabase
 from helpline.chaos.stack import child_name, new_stack
 from helpline.config import load_config
 from helpline.settings import load_settings
+from simulator.bench import run_loop
 from simulator.load_drivers import Signer, paced_callers
 
 MB = 1024 * 1024
@@ -50,7 +50,7 @@ def bench_idle(argv: list[str]) -> dict[str, Any]:
                                       "HELPLINE_INSTANCE_DIR": str(Path(folder) / "instance"),
                                       "HELPLINE_CONFIG": str(Path(folder) / "config.yaml")})
             config = load_config(Path(folder) / "config.yaml")
-            results = asyncio.run(paced_callers(
+            results = run_loop(paced_callers(
                 stack.app_url, Signer(settings.twilio_auth_token, settings.twilio_account_sid),
                 lines=[(n.number, len(n.languages)) for n in config.numbers],
                 menu_keys=[o.key for o in config.main_menu] or ["1"], callers=args.callers,

@@ -29,6 +29,7 @@ import os
 import secrets
 import statistics
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -175,7 +176,7 @@ def _closed_loop(args: argparse.Namespace, concurrencies: list[int],
         feed = incoming_requests(signer, urls[name], numbers,
                                  seed=args.seed * 7919 + len(rounds) * 31 + concurrency)
         prebuilt = [next(feed) for _ in range(min(needed, 60_000))]
-        outcome = asyncio.run(closed_loop(urls[name], prebuilt, concurrency=concurrency,
+        outcome = run_loop(closed_loop(urls[name], prebuilt, concurrency=concurrency,
                                           seconds=seconds))
         figures = summarise(outcome.latencies_ms, sum(outcome.errors.values()))
         figures["requests_per_second"] = round(len(outcome.latencies_ms) /
@@ -219,7 +220,7 @@ def _paced(args: argparse.Namespace, config: Any, lines: list[tuple[str, int]],
            app_url: str, signer: Signer) -> dict[str, Any]:
     menu_keys = [option.key for option in config.main_menu] or ["1"]
     started = time.monotonic()
-    outcome = asyncio.run(paced_callers(app_url, signer, lines=lines, menu_keys=menu_keys,
+    outcome = run_loop(paced_callers(app_url, signer, lines=lines, menu_keys=menu_keys,
                                         callers=args.callers, pace=args.pace, ramp=args.ramp,
                                         duration=args.duration, seed=args.seed))
     elapsed = time.monotonic() - started
@@ -241,6 +242,25 @@ def _paced(args: argparse.Namespace, config: Any, lines: list[tuple[str, int]],
         "outcomes": dict(outcome.outcomes), "apologies": outcome.apologies,
         "target_p99_ms": TARGET_P99_MS,
     }
+
+
+def run_loop(coroutine: Any) -> Any:
+    """The load generator's own event loop, in a thread of its own: the caller may
+    already be running one (a test next to Playwright's), and asyncio.run refuses then."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="bench-load")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _database_kind(database_url: str | None, own_server: bool) -> str:
