@@ -113,13 +113,6 @@ class EngineCore:
                                     if call.get("interpreter_offer") else None),
         )
 
-    def estimate_wait(self, skill: str, position: int, serving: int) -> int | None:
-        """About when the caller is answered (see `wait_estimate`), from this queue's
-        recent handle times."""
-        recent = [float(v) for v in self.redis.lrange(self.key("handle", skill), 0,
-                                                      HANDLE_SAMPLES - 1)]
-        return wait_estimate(position, serving, recent)
-
     def agents_serving(self, language: str, dialect: str | None = None) -> int:
         """Agents who could answer this caller soon: available, being offered a call, on
         a call or wrapping up — not on a break or offline. A dialect caller counts the
