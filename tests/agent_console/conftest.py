@@ -176,14 +176,21 @@ def console_stand_in(tmp_path: Path, database_url: str, redis_url: str, redis_cl
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright():
+    """One Playwright per test process: its sync API refuses a second one started
+    while the first is alive, so every browser in the session is launched from it."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

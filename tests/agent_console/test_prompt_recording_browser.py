@@ -44,17 +44,14 @@ def microphone_speech(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def chromium_with_microphone(microphone_speech):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
-                  "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-audio-capture={microphone_speech}"])
-        yield browser
-        browser.close()
+def chromium_with_microphone(playwright, microphone_speech):
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-audio-capture={microphone_speech}"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
