@@ -14,10 +14,8 @@ nothing is left behind.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -27,7 +25,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from helpline import listeners, local_stack, migrate, queues
+from helpline import listeners, local_stack, migrate, queues, web_server
 from helpline.backoff import Backoff
 from helpline.config import load_config
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
@@ -183,13 +181,11 @@ def run_stack(port: int | None = None, seed: bool = True,
         # Every gunicorn worker keeps its metric samples in this instance's folder
         # (emptied by helpline.gunicorn_conf as gunicorn starts); the web process only.
         web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(settings.instance_dir / "metrics")}
-        stack.start("web", [sys.executable, "-m", "gunicorn",
-                            "-c", "python:helpline.gunicorn_conf",
+        stack.start("web", [sys.executable, "-m", "gunicorn", *web_server.APP_CONFIG,
                             "--bind", f"fd://{web_socket.fileno()}",
-                            "--workers", "2", "--worker-class", "gthread", "--threads", "8",
-                            "--timeout", "120", "--graceful-timeout", "5",
-                            *_gunicorn_extras(), "helpline.wsgi:app"], web_env,
-                    listener=web_socket)
+                            *web_server.GUNICORN_OPTIONS, *web_server.GRACEFUL_STOP,
+                            *web_server.control_socket_options(), "helpline.wsgi:app"],
+                    web_env, listener=web_socket)
         # As in the Procfile: recordings never wait behind transcription, and the
         # speech model lives only in the transcriber. Neither forks per job: a fork
         # cost more than a download (measured: 50 voicemails at once), and a job that
@@ -235,14 +231,6 @@ def _listen(name: str, port: int, *, fallback: bool, stack: Stack) -> socket.soc
                             f"another with {option}") from None
     stack.listeners.append(sock)
     return sock
-
-
-def _gunicorn_extras() -> list[str]:
-    """gunicorn 25.1+ opens a control socket at one path per user: two stacks would
-    take it from each other, and the runner supervises its web server itself."""
-    version = tuple(int(part) for part in
-                    re.findall(r"\d+", importlib.metadata.version("gunicorn"))[:2])
-    return ["--no-control-socket"] if version >= (25, 1) else []
 
 
 def _seed(database_url: str) -> list[str]:
