@@ -37,14 +37,21 @@ class Router(EngineCore):
     def _route_heads(self, skill: str, queue: str, limit: int) -> int:
         offered = 0
         blocked: set[int] = set()
+        # The heads are read again only after an offer, which changed the queue: a
+        # head that found nobody leaves the others as they were (a call that joins
+        # meanwhile routes its own queue), and every re-read is a Redis round trip
+        # on each caller's join.
+        heads: list[policy.WaitingCall] | None = None
         while offered < limit:
-            heads = [h for h in self.queue_heads(skill, queue)
-                     if h.priority_class not in blocked]
-            if not heads:
+            if heads is None:
+                heads = self.queue_heads(skill, queue)
+            candidates = [h for h in heads if h.priority_class not in blocked]
+            if not candidates:
                 return offered
-            head = heads[0]
+            head = candidates[0]
             if self.route_call(head.call_sid, call=head):
                 offered += 1
+                heads = None
             else:
                 blocked.add(head.priority_class)
         return offered
