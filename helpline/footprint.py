@@ -25,8 +25,7 @@ from helpline.chaos.database import SqliteDatabase
 from helpline.chaos.stack import child_name, new_stack
 from helpline.config import load_config
 from helpline.settings import load_settings
-from simulator.bench import run_loop
-from simulator.load_drivers import Signer, paced_callers
+from simulator.load_drivers import Signer, paced_callers, run_loop
 
 MB = 1024 * 1024
 

@@ -23,13 +23,11 @@ calls to it). Traffic goes only to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import os
 import secrets
 import statistics
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -41,7 +39,13 @@ import requests
 from helpline.config import load_config
 from helpline.settings import load_settings
 from simulator.bench_servers import BENCH_ACCOUNT_SID, BenchServer, start_app, start_baseline
-from simulator.load_drivers import Signer, closed_loop, incoming_requests, paced_callers
+from simulator.load_drivers import (
+    Signer,
+    closed_loop,
+    incoming_requests,
+    paced_callers,
+    run_loop,
+)
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TARGET_RATIO = 0.5
@@ -242,25 +246,6 @@ def _paced(args: argparse.Namespace, config: Any, lines: list[tuple[str, int]],
         "outcomes": dict(outcome.outcomes), "apologies": outcome.apologies,
         "target_p99_ms": TARGET_P99_MS,
     }
-
-
-def run_loop(coroutine: Any) -> Any:
-    """The load generator's own event loop, in a thread of its own: the caller may
-    already be running one (a test next to Playwright's), and asyncio.run refuses then."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, name="bench-load")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def _database_kind(database_url: str | None, own_server: bool) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -300,3 +302,22 @@ async def paced_callers(app_url: str, signer: Signer, *, lines: list[tuple[str, 
 
     await asyncio.gather(*(caller(i) for i in range(callers)))
     return results
+
+
+def run_loop(coroutine: Any) -> Any:
+    """The load generator's own event loop, in a thread of its own: the caller may
+    already be running one (a test next to Playwright's), and asyncio.run refuses then."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="bench-load")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

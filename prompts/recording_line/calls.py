@@ -101,8 +101,8 @@ def idle_menu(language: str, idle: int = 1) -> str:
     return url_for("recording_line.menu", lang=language, idle=idle)
 
 
-def prompt_url(language: str, item: ToRecord) -> str:
-    return url_for("recording_line.prompt", lang=language, take=item.key)
+def prompt_url(language: str, key: str) -> str:
+    return url_for("recording_line.prompt", lang=language, take=key)
 
 
 def follow(built: Reply, nxt: Next, language: str) -> Response:
@@ -115,7 +115,7 @@ def follow(built: Reply, nxt: Next, language: str) -> Response:
         "incoming": lambda: url_for("recording_line.incoming"),
         "languages": lambda: url_for("recording_line.languages", idle=nxt.idle),
         "menu": lambda: idle_menu(nxt.key or language, nxt.idle),
-        "prompt": lambda: url_for("recording_line.prompt", lang=language, take=nxt.key),
+        "prompt": lambda: prompt_url(language, nxt.key or ""),
         "record": lambda: url_for("recording_line_takes.record", lang=language,
                                   take=nxt.key),
     }

@@ -84,13 +84,13 @@ def prompt_key(digit: str, keys: Sequence[str], current: str) -> Next:
     return Next("menu", idle=1)
 
 
-def take_key(digit: str) -> Next:
-    """The take played back: 1 keep, 2 record again, 3 hear it again; nothing: it is
-    not kept (Keep is a choice) and the call goes to the menu."""
+def take_key(digit: str, current: str) -> Next:
+    """The take of prompt `current` played back: 1 keep, 2 record again, 3 hear it
+    again; nothing: it is not kept (Keep is a choice) and the call goes to the menu."""
     if digit == "1":
         return Next("keep")
     if digit == "2":
-        return Next("record")
+        return Next("record", key=current)
     if digit == "3":
         return Next("take_again")
     return Next("menu", idle=1)

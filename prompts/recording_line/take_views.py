@@ -5,7 +5,6 @@ draft by the signed-in staff member) or Record again."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, request, send_file, url_for
@@ -52,7 +51,7 @@ def record() -> Response:
                           max_length=line.max_take_seconds)
                   # Twilio goes on here only when nothing was recorded.
                   .say("Nothing was recorded.")
-                  .redirect(calls.prompt_url(language, item)))
+                  .redirect(calls.prompt_url(language, item.key)))
 
 
 @bp.post("/twilio/recording-line/recorded")
@@ -133,15 +132,14 @@ def decide() -> Response:
     found, reply = _own_take(staff), calls.new_reply()
     if found is None or found.status != takes.READY:
         return calls.again(reply)
-    nxt = domain.take_key(request.form.get("Digits", ""))
+    nxt = domain.take_key(request.form.get("Digits", ""), found.key)
     folder = takes_folder(services())
     if nxt.step == "take_again":
         return calls.twiml(reply.redirect(url_for("recording_line_takes.take",
                                                   token=found.token, n=0)))
     if nxt.step != "keep":
         takes.forget(calls.redis_client(), folder, found.token)
-        return calls.follow(reply, replace(nxt, key=found.key if nxt.step == "record"
-                                           else None), found.language)
+        return calls.follow(reply, nxt, found.language)
     wav = takes.path(folder, found.token).read_bytes()
     db = services().db.scoped()
     prompt_store.add_recording(db, recordings_dir=calls.prompt_resolver().recordings_dir,
@@ -158,7 +156,7 @@ def decide() -> Response:
     if following is None:
         return calls.twiml(reply.say("Every prompt of this language is recorded.").redirect(
             url_for("recording_line.menu", lang=found.language)))
-    return calls.twiml(reply.redirect(calls.prompt_url(found.language, following)))
+    return calls.twiml(reply.redirect(calls.prompt_url(found.language, following.key)))
 
 
 @bp.get("/prompts/takes/<token>.wav")

@@ -75,7 +75,7 @@ def test_on_a_prompt(digit, current, expected):
 @pytest.mark.parametrize("digit, step", [("1", "keep"), ("2", "record"), ("3", "take_again"),
                                          ("", "menu"), ("7", "menu")])
 def test_the_take_played_back(digit, step):
-    assert take_key(digit).step == step
+    assert take_key(digit, "welcome").step == step
 
 
 @pytest.mark.parametrize("digit, idle, expected", [
@@ -83,3 +83,7 @@ def test_the_take_played_back(digit, step):
     ("", 1, Next("end"))])
 def test_choosing_a_language(digit, idle, expected):
     assert language_key(digit, ["km", "lo"], idle) == expected
+
+
+def test_recording_again_records_the_same_prompt():
+    assert take_key("2", "welcome") == Next("record", key="welcome")
