@@ -47,6 +47,8 @@ OTHER_REASONS = {
     "transferred": N_("Transferred"),
     "bridge_failed": N_("Connection failed"),
     "caller_gone": N_("Caller hung up"),
+    "supervisor": N_("Set by a supervisor"),
+    "reassigned": N_("Reassigned by a supervisor"),
 }
 
 REASON_LABELS = {**CHOSEN_BREAKS, **OFFER_BREAKS, **OTHER_REASONS}

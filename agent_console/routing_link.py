@@ -27,14 +27,16 @@ def _routing(svc: Services) -> Any | None:
 
 def agent_view(svc: Services, agent_id: int) -> dict[str, Any]:
     """{state, reason, seconds_in_state, call_sid, call_role, wrap_up_seconds_left, offer,
-    interpreter, owner_name}: `offer` is the offer card (see `offer_card.card`);
+    interpreter, owner_name, forced_by}: `offer` is the offer card (see `offer_card.card`);
     `call_role` says whether the agent owns their call or interprets in it; `interpreter`
-    tells the owner who they invited and whether that person has joined or gone."""
+    tells the owner who they invited and whether that person has joined or gone;
+    `forced_by` names the supervisor who set the agent's present state, and why."""
     routing = _routing(svc)
     if routing is None:
         return {"state": "offline", "reason": None, "seconds_in_state": None,
                 "call_sid": None, "call_role": None, "wrap_up_seconds_left": None,
-                "offer": None, "interpreter": None, "owner_name": None, "routing": False}
+                "offer": None, "interpreter": None, "owner_name": None, "forced_by": None,
+                "routing": False}
     now = svc.clock.now()
     agent = routing.engine.agent(agent_id)
     offer = routing.engine.offer_for(agent_id)
@@ -50,6 +52,10 @@ def agent_view(svc: Services, agent_id: int) -> dict[str, Any]:
                        if call_role == "owner" else None)
         owner_name = (store.display_name(session, status.agent_id)
                       if status is not None and call_role == "interpreter" else None)
+        # A supervisor set the agent's present state: say who, and their reason.
+        forced = routing.engine.forced_by(agent_id)
+        forced_by = (None if forced is None else
+                     {"name": store.display_name(session, forced[0]), "note": forced[1]})
     return {
         "state": agent["state"],
         "reason": agent["reason"],
@@ -61,6 +67,7 @@ def agent_view(svc: Services, agent_id: int) -> dict[str, Any]:
         "offer": card,
         "interpreter": interpreter,
         "owner_name": owner_name,
+        "forced_by": forced_by,
         "routing": True,
     }
 

@@ -38,7 +38,8 @@ def check_journal(entries: list[str], max_problems: int = 50) -> JournalReport:
     for index, entry in enumerate(entries):
         kind, *args = entry.split()
         report.counts[kind] += 1
-        if kind in ("join", "leave"):
+        if kind in ("join", "leave", "direct", "undirect"):
+            # work moving between queues (a supervisor's reassignment and its return)
             continue
         agent, call = args[0], args[1]
         if kind in ("reserve", "interpret"):

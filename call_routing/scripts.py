@@ -31,6 +31,8 @@ NAMES = (
     "transfer", "interpreter", "accept_interpreter", "interpreter_left",
     # deferred work: callbacks and voicemails
     "retry", "take", "defer", "promote",
+    # supervisors: forcing an agent's state, reassigning work to a named agent
+    "force_presence", "direct", "take_directed", "undirect_due",
     # one-off repair of state written before an index existed
     "rebuild_serving",
 )

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from agent_console.auth import current_staff, init_login, roles_required
-from call_routing import callback_views, store
+from call_routing import callback_views, store, supervision_views
 from call_routing import twiml as render
 from call_routing.errors import BAD_REQUEST, INVALID_STATE, NO_OFFER, RoutingError
 from call_routing.live import live_figures
@@ -35,8 +35,9 @@ from helpline.webhook_input import field
 log = logging.getLogger("helpline.routing")
 
 bp = Blueprint("call_routing", __name__)
-# Wired by create_app: the routing API and bridge webhooks, and the callback webhooks.
-blueprints = [bp, callback_views.bp]
+# Wired by create_app: the routing API and bridge webhooks, the callback webhooks, and
+# supervisors' controls.
+blueprints = [bp, callback_views.bp, supervision_views.bp]
 
 STAFF = ("agent", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")

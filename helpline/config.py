@@ -177,6 +177,19 @@ class RoutingRules:
 
 
 @dataclass(frozen=True)
+class Supervision:
+    """What supervisors may do to calls and agents, and what agents are told of it."""
+
+    __pydantic_config__ = _SECTION
+
+    # Work reassigned to a named agent who is busy waits for them this long at most,
+    # then goes back to ordinary routing in the place in line it had.
+    reassign_wait_seconds: Seconds = 120
+    # The agent's screen says when a supervisor listens to, coaches on or joins their call.
+    agent_sees_listening: Annotated[bool, Field(strict=True)] = True
+
+
+@dataclass(frozen=True)
 class MenuOption:
     key: str
     action: str
@@ -271,6 +284,7 @@ class HelplineConfig:
     numbers: tuple[Number, ...]
     queue: QueueThresholds = field(default_factory=QueueThresholds)
     routing: RoutingRules = field(default_factory=RoutingRules)
+    supervision: Supervision = field(default_factory=Supervision)
     main_menu: tuple[MenuOption, ...] = ()
     voicemail: Voicemail = field(default_factory=Voicemail)
     retention: Retention = field(default_factory=Retention)
@@ -448,14 +462,15 @@ class ConfigFile(_Entry):
     main_menu: list[MenuOptionEntry] = Field(default_factory=lambda: list(_DEFAULT_MAIN_MENU))
     queue: QueueThresholds = QueueThresholds()
     routing: RoutingRules = RoutingRules()
+    supervision: Supervision = Supervision()
     voicemail: Voicemail = Voicemail()
     retention: Retention = Retention()
     reliability: Reliability = Reliability()
     transcription: TranscriptionEngines = TranscriptionEngines()
     recording_line: RecordingLineEntry | None = None
 
-    @field_validator("queue", "routing", "voicemail", "retention", "reliability",
-                     "transcription", mode="before")
+    @field_validator("queue", "routing", "supervision", "voicemail", "retention",
+                     "reliability", "transcription", mode="before")
     @classmethod
     def _empty_section_means_defaults(cls, section: object) -> object:
         # `retention:` with every line under it commented out reads as null.
@@ -584,7 +599,8 @@ def _build(document: ConfigFile) -> HelplineConfig:
             default_language=entry.default_language, staff_line=entry.staff_line,
         ) for entry in document.numbers),
         main_menu=tuple(MenuOption(key=o.key, action=o.action) for o in document.main_menu),
-        queue=document.queue, routing=document.routing, voicemail=document.voicemail,
+        queue=document.queue, routing=document.routing, supervision=document.supervision,
+        voicemail=document.voicemail,
         retention=document.retention, reliability=document.reliability,
         transcription=document.transcription, default_number=document.default_number,
         recording_line=RecordingLine(

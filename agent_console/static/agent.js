@@ -159,8 +159,21 @@
     $("call-tools").classList.toggle("hidden", interpreting);
   }
 
+  function renderForced() {
+    // A supervisor set this state (forced from the wallboard): say who, and why.
+    const box = $("forced-notice");
+    const forced = me.forced_by;
+    box.classList.toggle("hidden", !forced);
+    if (!forced) return;
+    const because = forced.note ? " " + (box.dataset.because || "").replace("{note}", forced.note) : "";
+    box.textContent = named(box.dataset.text, forced.name) + because;
+  }
+
   function render() {
     const state = me.state || "offline";
+    renderForced();
+    // Other scripts of this screen (shortcuts.js) follow the agent's state.
+    document.dispatchEvent(new CustomEvent("helpline:agent-state", { detail: me }));
     const stateEl = $("presence-state");
     stateEl.dataset.state = state;
     stateEl.dataset.reason = me.reason || "";

@@ -24,6 +24,8 @@ Redis layout (prefix `hl:rt:` by default) — CallSids, RecordingSids and agent 
   wrapups             zset   agent id by end of wrap-up
   stats:<day>:<skill> hash   offered / answered / abandoned ... today (UTC)
   journal             list   every reservation, accept, release and end, in commit order
+  directed:<id>       zset   work a supervisor reassigned to that agent, by its own score
+  directed            zset   reassigned work by when the wait for its agent ends
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 from call_routing.engine.calls import CallsMixin
 from call_routing.engine.offers import OffersMixin
 from call_routing.engine.presence import PresenceMixin
+from call_routing.engine.supervision import SupervisionMixin
 from call_routing.engine.transfers import TransfersMixin
 from call_routing.engine.values import (
     AGENT_STATES,
@@ -63,7 +66,7 @@ __all__ = [
 ]
 
 
-class RoutingEngine(CallsMixin, PresenceMixin, OffersMixin, TransfersMixin):
+class RoutingEngine(CallsMixin, PresenceMixin, OffersMixin, TransfersMixin, SupervisionMixin):
     """The whole engine, one module per concern: calls (`calls`), presence
     (`presence`), offers and bridge outcomes (`offers`), transfers
     (`transfers`), all built on the routing decisions of `routing` and
@@ -78,6 +81,7 @@ class RoutingEngine(CallsMixin, PresenceMixin, OffersMixin, TransfersMixin):
         expired = self.expire_reservations()
         wrapped = self.end_wrap_ups()
         due = self.promote_due()
+        self.directed_tick()
         offered = sum(self.route_queue(skill) for skill in self.languages)
         offered += sum(self.route_deferred(skill) for skill in self.languages)
         return {"expired": expired, "wrap_ups_ended": wrapped, "offered": offered,

@@ -87,6 +87,11 @@ class Router(EngineCore):
         """A free agent takes the call they are scarcest for across every queue they serve."""
         for _ in range(ROUTE_ATTEMPTS):
             peek = self._run("peek_agent", policy.CLASS_SPAN, agent_id, self._dialect_map)
+            if peek[0] == "directed":
+                # Work a supervisor reassigned to them (engine.supervision) comes first.
+                if self._offer_directed(agent_id):
+                    return True
+                continue
             if peek[0] != "available":
                 return False
             agent = policy.AgentSnapshot(agent_id, parse_skills_field(peek[1]), float(peek[2]))
@@ -104,6 +109,16 @@ class Router(EngineCore):
             if outcome not in ("call_not_waiting", "not_due"):
                 return False
         return False
+
+    def _offer_directed(self, agent_id: int) -> bool:
+        now = self.clock.now()
+        result = self._run("take_directed", agent_id, now, now + self.reservation_timeout,
+                           self.journal_limit)
+        if result[0] != "ok":
+            return False
+        self._transition(agent_id, "reserved", "reassigned", now, result[1])
+        self._emit(QueueChanged(result[2], now))
+        return True
 
     def _preempt(self, call: policy.WaitingCall) -> bool:
         """Offer a live caller to an agent who is only being offered deferred work."""

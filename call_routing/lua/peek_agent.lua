@@ -8,6 +8,8 @@ local span, aid = tonumber(ARGV[2]), ARGV[3]
 local a = redis.call('HMGET', akey(aid), 'state', 'skills', 'idle_since')
 local out = {a[1] or 'offline', a[2] or '', a[3] or '0', ''}
 if a[1] ~= 'available' then return out end
+-- Work a supervisor reassigned to this agent comes first (take_directed offers it).
+if redis.call('EXISTS', p .. 'directed:' .. aid) == 1 then out[1] = 'directed'; return out end
 local dialects, parent_of = {}, {}
 for parent, list in string.gmatch(ARGV[4], '([^=;]+)=([^;]*)') do
   dialects[parent] = list

@@ -158,3 +158,21 @@ local function finish_call(sid, reason, now)
   redis.call('HSET', ckey(sid), 'state', 'ended', 'ended_reason', reason, 'ended_at', now)
   redis.call('EXPIRE', ckey(sid), 86400)
 end
+
+-- A reassigned item (a supervisor named its agent) waits out of its queue, in
+-- directed:<agent> (by its own score) and in `directed` (by when the wait for that
+-- agent ends). Offering it clears the direction: a miss or a decline sends it back to
+-- ordinary routing, and it is never held for a preempting live caller (no doffers).
+local function offer_directed(aid, sid, now, deadline, limit)
+  local c = redis.call('HMGET', ckey(sid), 'skill', 'directed')
+  if c[2] and c[2] ~= '' then redis.call('ZREM', p .. 'directed:' .. c[2], sid) end
+  redis.call('ZREM', p .. 'directed', sid)
+  unqueue(sid, kind_of(sid), c[1])
+  become_busy(aid, 'reserved', '', now)
+  redis.call('HSET', akey(aid), 'call', sid, 'deadline', deadline, 'offer_kind', '')
+  redis.call('HSET', ckey(sid), 'state', 'reserved', 'agent', aid, 'directed', '',
+             'directed_until', '')
+  redis.call('ZADD', p .. 'reservations', deadline, aid)
+  journal('reserve ' .. aid .. ' ' .. sid, limit)
+  return c[1]
+end
