@@ -118,21 +118,27 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _offered_calls_by_skill(engine: RoutingEngine) -> dict[str, list[float]]:
-    """Calls being offered right now (out of the queue zset, still waiting): joined_at by skill."""
-    agents = engine.redis.zrange(engine.key("reservations"), 0, -1)
+    """Calls being offered right now, or waiting for the agent a supervisor named (both
+    out of the queue zset, still waiting): joined_at by skill."""
     pipe = engine.redis.pipeline(transaction=False)
+    pipe.zrange(engine.key("reservations"), 0, -1)
+    pipe.zrange(engine.key("directed"), 0, -1)
+    agents, directed = pipe.execute()
     for agent_id in agents:
         pipe.hget(engine.key("agent", _s(agent_id)), "call")
     sids = [_s(sid) for sid in pipe.execute() if sid]
+    sids += [_s(sid) for sid in directed]
     pipe = engine.redis.pipeline(transaction=False)
     for sid in sids:
-        pipe.hmget(engine.key("call", sid), "skill", "joined_at", "state", "kind", "callback")
+        pipe.hmget(engine.key("call", sid), "skill", "joined_at", "state", "kind", "callback",
+                   "directed")
     found: dict[str, list[float]] = {}
-    for skill, joined, state, kind, callback in pipe.execute():
+    for skill, joined, state, kind, callback, named in pipe.execute():
         # Only live callers being offered; not deferred work, nor an interpreter's offer of
         # a call already being answered.
         live = (kind in (None, b"", b"call")) and callback != b"1"
-        if skill is not None and joined is not None and state == b"reserved" and live:
+        held = state == b"reserved" or (state == b"waiting" and bool(named))
+        if skill is not None and joined is not None and held and live:
             found.setdefault(_s(skill), []).append(float(_s(joined)))
     return found
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from call_routing.errors import RoutingError
+from call_routing.live import live_figures
 
 SUPERVISOR = 99
 
@@ -86,6 +87,9 @@ def test_a_caller_reassigned_to_a_busy_agent_waits_for_them_not_for_others(engin
     engine.tick()
     assert engine.offer_for(2) is None
     assert engine.status("CA1").state == "waiting"
+    # The wallboard still counts the caller as waiting, though out of the queue's zset.
+    row = next(r for r in live_figures(engine)["languages"] if r["language"] == "ne")
+    assert row["waiting"] == 1
 
     clock.advance(30)
     engine.finish_call("CA0")
