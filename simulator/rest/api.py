@@ -18,10 +18,8 @@ from api.twilio.com. Responses validate against Twilio's OpenAPI description
   GET    /2010-04-01/Accounts/{AC}/Recordings/{RE}.json   fetch a recording
   DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json   delete it (and its files)
   GET    /2010-04-01/Accounts/{AC}/Recordings/{RE}[.wav|.mp3]  media (no extension: WAV)
-  GET    /2010-04-01/Accounts/{AC}/Conferences.json       list (?FriendlyName= &Status=)
-  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}.json  fetch a conference
-  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants.json  who is in it now
-  GET    /2010-04-01/Accounts/{AC}/Conferences/{CF}/Participants/{CA}.json
+  /2010-04-01/Accounts/{AC}/Conferences[...]            conferences and participants:
+                                                          `conference_api`
 
 Every request needs HTTP Basic auth AccountSid:AuthToken (401, Twilio error 20003).
 Every request that reaches it is logged in `engine.rest_log` (`rest_log.py`).
@@ -40,7 +38,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, jsonify, request, send_file
 
 from simulator.call import LiveCall, Redirection
-from simulator.conferences import Conference, Participant
 from simulator.recordings import StoredRecording
 from simulator.rest.log import RestRequest
 
@@ -108,37 +105,6 @@ def recording_resource(recording: StoredRecording, media_base: str,
         "subresource_uris": {"add_on_results": f"{uri}/AddOnResults.json",
                              "transcriptions": f"{uri}/Transcriptions.json"},
         "media_url": media_base.rstrip("/") + uri,
-    }
-
-
-def conference_resource(conference: Conference, now: float) -> dict[str, Any]:
-    uri = f"/2010-04-01/Accounts/{conference.account_sid}/Conferences/{conference.sid}"
-    return {
-        "account_sid": conference.account_sid, "date_created": rfc2822(conference.created_at),
-        "date_updated": rfc2822(conference.updated_at or now), "api_version": "2010-04-01",
-        "friendly_name": conference.name, "region": "us1", "sid": conference.sid,
-        "status": conference.status, "uri": uri + ".json",
-        "subresource_uris": {"participants": f"{uri}/Participants.json",
-                             "recordings": f"{uri}/Recordings.json"},
-        "reason_conference_ended": conference.reason_ended,
-        "call_sid_ending_conference": conference.call_sid_ending,
-    }
-
-
-def participant_resource(participant: Participant, account_sid: str,
-                         now: float) -> dict[str, Any]:
-    uri = (f"/2010-04-01/Accounts/{account_sid}/Conferences/{participant.conference_sid}"
-           f"/Participants/{participant.call_sid}.json")
-    return {
-        "account_sid": account_sid, "call_sid": participant.call_sid,
-        "label": participant.label, "call_sid_to_coach": None, "coaching": False,
-        "conference_sid": participant.conference_sid,
-        "date_created": rfc2822(participant.joined_at),
-        "date_updated": rfc2822(participant.left_at or participant.joined_at),
-        "end_conference_on_exit": participant.end_conference_on_exit,
-        "muted": participant.muted, "hold": False,
-        "start_conference_on_enter": participant.start_conference_on_enter,
-        "status": participant.status, "queue_time": None, "uri": uri,
     }
 
 
@@ -262,35 +228,11 @@ def make_rest_blueprint(engine: VoiceEngine) -> Blueprint:
                   and args.get("From") in (None, call.from_)]
         return jsonify(page("calls", [call_resource(call, now()) for call in wanted]))
 
-    @bp.get(API + "/Conferences.json")
-    def list_conferences(account_sid: str) -> Any:
-        args = request.args
-        rooms = [room for room in engine.conferences.all()
-                 if args.get("FriendlyName") in (None, room.name)
-                 and args.get("Status") in (None, room.status)]
-        rooms.sort(key=lambda room: room.created_at, reverse=True)
-        return jsonify(page("conferences", [conference_resource(room, now()) for room in rooms]))
+    # Conferences and their participants: their own module (imported here, not at the
+    # top, because it uses this module's error and page shapes).
+    from simulator.rest import conference_api
 
-    @bp.get(API + "/Conferences/<sid>.json")
-    def fetch_conference(account_sid: str, sid: str) -> Any:
-        room = engine.conferences.get(sid)
-        return jsonify(conference_resource(room, now())) if room else missing()
-
-    @bp.get(API + "/Conferences/<sid>/Participants.json")
-    def list_participants(account_sid: str, sid: str) -> Any:
-        if engine.conferences.get(sid) is None:
-            return missing()
-        return jsonify(page("participants", [
-            participant_resource(participant, engine.account_sid, now())
-            for participant in engine.conferences.participants(sid)]))
-
-    @bp.get(API + "/Conferences/<sid>/Participants/<call_sid>.json")
-    def fetch_participant(account_sid: str, sid: str, call_sid: str) -> Any:
-        found = [participant for participant in engine.conferences.participants(sid)
-                 if participant.call_sid == call_sid]
-        if not found:
-            return missing()
-        return jsonify(participant_resource(found[0], engine.account_sid, now()))
+    conference_api.register(bp, engine)
 
     @bp.get(API + "/Calls/<sid>.json")
     def fetch_call(account_sid: str, sid: str) -> Any:

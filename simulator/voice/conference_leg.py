@@ -49,7 +49,8 @@ def conference(run: CallExecution, verb: twiml.Dial, noun: twiml.Conference,
             account_sid=call.account_sid, name=noun.name, call=call, now=run.clock.now(),
             start_conference_on_enter=noun.start_conference_on_enter,
             end_conference_on_exit=noun.end_conference_on_exit, muted=noun.muted,
-            label=noun.participant_label, max_participants=noun.max_participants)
+            label=noun.participant_label, max_participants=noun.max_participants,
+            coach=noun.coach)
     except ConferenceFull:
         return _after(run, verb, base, {"DialCallStatus": "failed", "DialCallDuration": "0"})
     call.bridged_to = f"conference:{noun.name}"
@@ -132,7 +133,7 @@ def _status_callback(run: CallExecution, noun: twiml.Conference, base: str, room
     if participant is not None:
         params.update({
             "CallSid": participant.call_sid, "Muted": _flag(participant.muted),
-            "Hold": "false", "Coaching": "false",
+            "Hold": _flag(participant.hold), "Coaching": _flag(participant.coaching),
             "EndConferenceOnExit": _flag(participant.end_conference_on_exit),
             "StartConferenceOnEnter": _flag(participant.start_conference_on_enter)})
     if event == "conference-end":

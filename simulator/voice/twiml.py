@@ -105,6 +105,7 @@ class Conference:
     recording_status_callback: str | None = None
     recording_status_callback_method: str = "POST"
     recording_status_callback_event: tuple[str, ...] = ("completed",)
+    coach: str | None = None            # the CallSid this participant coaches (whispers to)
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,8 @@ def _conference(el: ET.Element) -> Conference:
         status_callback_event=events, participant_label=el.get("participantLabel"),
         recording_status_callback=el.get("recordingStatusCallback"),
         recording_status_callback_method=_method(el, "recordingStatusCallbackMethod"),
-        recording_status_callback_event=_recording_events(el, "Conference"))
+        recording_status_callback_event=_recording_events(el, "Conference"),
+        coach=el.get("coach") or None)
 
 
 def _recording_events(el: ET.Element, verb: str) -> tuple[str, ...]:
