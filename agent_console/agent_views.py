@@ -20,7 +20,7 @@ from agent_console.access import languages_served
 from agent_console.auth import current_staff, roles_required
 from agent_console.callers import caller_summary
 from agent_console.softphone import SoftphoneNotConfigured, simulated_phone, softphone_setup
-from agent_console.taxonomy import PRIORITY_LABELS, STATUS_LABELS, groups
+from cases.taxonomy import PRIORITY_LABELS, STATUS_LABELS, groups
 from helpline.services import services
 from ivr.models import Call
 

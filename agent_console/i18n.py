@@ -1,13 +1,16 @@
 """The console's own languages (Flask-Babel): English, Thai and Burmese.
 
 Each staff member picks theirs (`StaffUser.ui_locale`); before login the
-browser's preference decides. Catalogues live in `agent_console/translations`;
-the compiled `.mo` files are committed, so a fresh clone needs no build step.
-After changing texts, from `agent_console/`:
+browser's preference decides. One catalogue, in `agent_console/translations`,
+holds the texts of every package whose pages the console shows (`agent_console`,
+`cases`); the compiled `.mo` files are committed, so a fresh clone needs no build
+step. After changing texts, from the project root:
 
-    pybabel extract -F babel.cfg -k N_ -o translations/messages.pot --no-location .
-    pybabel update -i translations/messages.pot -d translations --no-location
-    (translate the new entries)  pybabel compile -d translations
+    pybabel extract -F agent_console/babel.cfg -k N_ --no-location \
+        -o agent_console/translations/messages.pot agent_console cases
+    pybabel update -i agent_console/translations/messages.pot \
+        -d agent_console/translations --no-location
+    (translate the new entries)  pybabel compile -d agent_console/translations
 
 `tests/agent_console/test_i18n.py` fails while a text is untranslated or a `.mo`
 is stale. Translations are marked unreviewed until a native speaker approves them.

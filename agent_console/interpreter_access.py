@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from agent_console import audit, routing_link
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline.services import Services
 from ivr.models import Call
 

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 from agent_console import access, audit, store
 from agent_console.agent_views import ANY_STAFF
 from agent_console.auth import current_staff, roles_required
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline.services import services
 from ivr.models import Call
 from recordings.models import Recording

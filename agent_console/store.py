@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from agent_console.models import AgentStateChange, StaffUser, Ticket, ticket_calls
+from agent_console.models import AgentStateChange, StaffUser
+from cases.models import Ticket, ticket_calls
 from ivr.models import Call, CallbackRequest, Caller, CallEvent
 from recordings.models import Recording
 from transcription.models import Transcript

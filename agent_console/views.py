@@ -22,9 +22,9 @@ from agent_console.prompt_recording_views import bp as prompt_recording_bp
 from agent_console.recording_pin_views import bp as recording_pin_bp
 from agent_console.recording_views import bp as recording_bp
 from agent_console.rota_views import bp as rota_bp
-from agent_console.taxonomy import BY_CODE
-from agent_console.ticket_views import bp as ticket_bp
 from agent_console.wallboard_views import bp as wallboard_bp
+from cases.taxonomy import BY_CODE
+from cases.ticket_views import bp as ticket_bp
 
 blueprints = [login_bp, agent_bp, ticket_bp, recording_bp, wallboard_bp, admin_bp, rota_bp,
               prompt_recording_bp, recording_pin_bp]

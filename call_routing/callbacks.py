@@ -21,8 +21,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console.models import Ticket
 from call_routing import store
+from cases.models import Ticket
 from helpline.db import utcnow
 from helpline.services import Services
 from ivr.models import Call, CallbackRequest, CallEvent

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console.models import AgentStateChange, StaffUser, Ticket
+from agent_console.models import AgentStateChange, StaffUser
+from cases.models import Ticket
 from ivr.models import Call, CallbackRequest, CallEvent
 from recordings.models import Recording
 

@@ -1,7 +1,8 @@
 """Imports every feature package's models so metadata (and Alembic) sees all tables."""
 
-from agent_console.models import AgentStateChange, AuditEntry, StaffSkill, StaffUser, Ticket
+from agent_console.models import AgentStateChange, AuditEntry, StaffSkill, StaffUser
 from call_routing.rota.models import RotaException, WeeklyShiftRow
+from cases.models import Ticket
 from helpline.db import Base, HealthProbe
 from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
 from prompts.models import PromptItem, PromptReviewer, PromptStateVersion

@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline.db import utcnow
 from helpline.services import Services
 from ivr.models import Call, CallEvent

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agent_console.models import Ticket, ticket_calls
+from cases.models import Ticket, ticket_calls
 from ivr.models import Call
 from recordings.domain import CALL, voicemail_ticket_languages
 from recordings.models import Recording

@@ -19,7 +19,7 @@ from helpline.embedded_redis import EmbeddedRedis
 from helpline.settings import Settings, load_settings
 from tests.builders import make_environ
 
-pytest_plugins = ["tests.stand_in"]
+pytest_plugins = ["tests.stand_in", "tests.console_fixtures"]
 
 
 

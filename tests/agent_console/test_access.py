@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from agent_console.login_throttle import PAIR_MAX_FAILURES
-from agent_console.models import AuditEntry, Ticket
-from tests.agent_console.conftest import ConsoleClient
+from agent_console.models import AuditEntry
+from cases.models import Ticket
+from tests.console_fixtures import ConsoleClient
 
 
 def audit_actions(services) -> list[str]:

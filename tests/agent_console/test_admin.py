@@ -49,7 +49,7 @@ def test_admin_edits_skills_and_deactivates(csrf_app, as_role, staff):
         assert {s.language: s.proficiency for s in user.skills} == {"km": 4, "lo": 2}
         assert user.display_name == "Sokha K." and not user.active
     # A deactivated agent's session stops working at once.
-    from tests.agent_console.conftest import ConsoleClient
+    from tests.console_fixtures import ConsoleClient
     assert ConsoleClient(csrf_app).login("sokha@example.org").status_code == 401
 
 

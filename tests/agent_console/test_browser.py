@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_console.models import AuditEntry
-from tests.agent_console.conftest import add_team, browser_login, screenshot
+from tests.console_fixtures import add_team, browser_login, screenshot
 from tests.agent_console.records import add_call, add_caller, add_recording, add_transcript
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from agent_console.models import Ticket
-from tests.agent_console.conftest import add_staff, browser_login, screenshot
+from cases.models import Ticket
+from tests.console_fixtures import add_staff, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

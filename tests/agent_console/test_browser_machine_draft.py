@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from helpline.demo import DEMO_PASSWORD, seed_demo
 from recordings.models import Recording
-from tests.agent_console.conftest import browser_login, screenshot
+from tests.console_fixtures import browser_login, screenshot
 from transcription.models import MachineDraft, Transcript
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from call_routing.service import routing_service
 from ivr.models import CallbackRequest
-from tests.agent_console.conftest import add_staff, browser_login, screenshot
+from tests.console_fixtures import add_staff, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.wrappers import Response
 
 from helpline.security_headers import CONTENT_SECURITY_POLICY
-from tests.agent_console.conftest import LiveServer, add_team, browser_login, screenshot
+from tests.console_fixtures import LiveServer, add_team, browser_login, screenshot
 from tests.agent_console.records import add_call, add_caller, add_recording, add_transcript
 
 pytestmark = pytest.mark.browser

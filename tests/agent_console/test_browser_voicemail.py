@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agent_console.models import AuditEntry, Ticket
+from agent_console.models import AuditEntry
+from cases.models import Ticket
 from recordings.models import Recording
-from tests.agent_console.conftest import browser_login, screenshot
+from tests.console_fixtures import browser_login, screenshot
 from tests.builders import create_staff_member
 from transcription.models import Transcript
 

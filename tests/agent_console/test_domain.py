@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from agent_console import taxonomy
 from agent_console.access import can_open_ticket, can_see_full_number, languages_served
 from agent_console.figures import AgentRecord, CallRecord, calls_per_hour, language_figures
-from agent_console.ticket_form import parse_ticket_form
 from agent_console.zawgyi import looks_like_zawgyi
+from cases import taxonomy
+from cases.ticket_form import parse_ticket_form
 
 PARENTS = {"my": None, "shn": "my", "kac": "my", "km": None, "th": None, "lo": None}
 

@@ -11,14 +11,17 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-PACKAGE = Path(__file__).resolve().parents[2] / "agent_console"
-TRANSLATIONS = PACKAGE / "translations"
+ROOT = Path(__file__).resolve().parents[2]
+# The packages whose pages the console shows share its one catalogue.
+PACKAGES = [ROOT / "agent_console", ROOT / "cases"]
+TRANSLATIONS = ROOT / "agent_console" / "translations"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "N_": None}
 
 
 def source_texts() -> set[str]:
-    return {message[2] for message in extract_from_dir(str(PACKAGE), METHODS, keywords=KEYWORDS)
+    return {message[2] for package in PACKAGES
+            for message in extract_from_dir(str(package), METHODS, keywords=KEYWORDS)
             if isinstance(message[2], str) and message[2]}
 
 
@@ -38,7 +41,7 @@ def test_compiled_catalogues_match_their_sources(locale):
         po = {m.id: m.string for m in read_po(handle) if m.id}
     with (folder / "messages.mo").open("rb") as handle:
         mo = {m.id: m.string for m in read_mo(io.BytesIO(handle.read())) if m.id}
-    assert mo == po, f"run `pybabel compile -d translations` in agent_console/ ({locale})"
+    assert mo == po, f"run `pybabel compile -d agent_console/translations` ({locale})"
 
 
 def test_placeholders_survive_translation():

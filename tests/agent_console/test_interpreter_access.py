@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_console import routing_link
-from agent_console.models import AuditEntry, Ticket
+from agent_console.models import AuditEntry
 from call_routing.service import routing_service
+from cases.models import Ticket
 from ivr.models import Call
 from tests.agent_console.records import add_call, add_caller
 
@@ -111,7 +112,7 @@ def test_access_ends_when_the_call_ends(three_way, as_role):
 
 def test_an_agent_who_is_not_the_interpreter_is_still_refused(three_way, csrf_app,
                                                               password_hash):
-    from tests.agent_console.conftest import ConsoleClient, add_staff
+    from tests.console_fixtures import ConsoleClient, add_staff
 
     other = add_staff(csrf_app, password_hash, email="nok@example.org", role="agent",
                       skills={"th": 5}, display_name="Nok")

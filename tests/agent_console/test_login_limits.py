@@ -15,7 +15,7 @@ from agent_console.login_devices import COOKIE_NAME
 from agent_console.login_throttle import ACCOUNT_FREE_FAILURES, ADDRESS_MAX_FAILURES
 from agent_console.models import StaffUser
 from agent_console.staff import verify_password
-from tests.agent_console.conftest import PASSWORD, ConsoleClient, add_staff
+from tests.console_fixtures import PASSWORD, ConsoleClient, add_staff
 
 ATTACKER = "203.0.113.9"
 OWNER = "198.51.100.7"

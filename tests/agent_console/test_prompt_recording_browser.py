@@ -17,7 +17,7 @@ from sqlalchemy import select
 from agent_console.models import AuditEntry
 from prompts import store
 from prompts.models import PromptItem
-from tests.agent_console.conftest import CHROMIUM, CHROMIUM_ARGS, browser_login, screenshot
+from tests.console_fixtures import CHROMIUM, CHROMIUM_ARGS, browser_login, screenshot
 from tests.builders import create_staff_member
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.agent_console.conftest import add_team, browser_login, screenshot
+from tests.console_fixtures import add_team, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

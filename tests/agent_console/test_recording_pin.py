@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from agent_console.models import AuditEntry
 from prompts.recording_line.models import RecordingPin
-from tests.agent_console.conftest import PASSWORD
+from tests.console_fixtures import PASSWORD
 
 
 def pin_row(app, staff_id: int) -> RecordingPin | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agent_console.models import AuditEntry, Ticket
+from agent_console.models import AuditEntry
+from cases.models import Ticket
 from tests.agent_console.records import add_recording, add_transcript
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from agent_console.models import AuditEntry
 from call_routing.rota.models import RotaException, WeeklyShiftRow
-from tests.agent_console.conftest import add_team, browser_login, screenshot
+from tests.console_fixtures import add_team, browser_login, screenshot
 
 EVERY_DAY = [str(day) for day in range(7)]
 

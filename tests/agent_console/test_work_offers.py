@@ -3,9 +3,9 @@ Callbacks list, through the Flask client against the real routing engine and Red
 
 from __future__ import annotations
 
-from agent_console.models import Ticket
 from call_routing.service import routing_service
 from call_routing.voicemails import queue_voicemails
+from cases.models import Ticket
 from ivr.models import CallbackRequest
 from tests.agent_console.records import CALLER_NUMBER, add_call, add_caller, add_recording
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agent_console.models import Ticket
 from agent_console.routing_link import interpreting
 from call_routing.service import AGENT_RING_SECONDS, routing_service
+from cases.models import Ticket
 from ivr.models import Call, CallEvent
 from recordings.models import Recording
 from tests.call_routing.test_interpreter_end_to_end import ThreeWay, in_room, until

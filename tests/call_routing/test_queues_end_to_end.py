@@ -12,10 +12,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from agent_console.models import Ticket
 from agent_console.store import open_callbacks_for
 from call_routing import jobs
 from call_routing.service import routing_service
+from cases.models import Ticket
 from ivr.models import Call, CallbackRequest, CallEvent
 from recordings.models import Recording
 from tests.builders import create_staff_member, put_agent_on_a_call

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import helpline.models  # noqa: F401  (every mapper, for the rows written below)
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline import migrate
 from helpline.db import make_engine
 from helpline.pii import PiiProtector

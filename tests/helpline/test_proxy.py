@@ -9,7 +9,7 @@ from agent_console.login_throttle import ADDRESS_MAX_FAILURES
 from agent_console.staff import hash_password
 from helpline.app import create_app
 from helpline.settings import SettingsError, load_settings
-from tests.agent_console.conftest import PASSWORD, ConsoleClient, add_staff
+from tests.console_fixtures import PASSWORD, ConsoleClient, add_staff
 from tests.builders import make_environ, signed_post
 
 PROXY = "10.0.0.2"

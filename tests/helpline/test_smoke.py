@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline.db import Database
 from helpline.settings import load_settings
 from recordings.models import Recording

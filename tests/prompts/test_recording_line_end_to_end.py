@@ -15,7 +15,8 @@ import wave
 import pytest
 from sqlalchemy import func, select
 
-from agent_console.models import AuditEntry, StaffUser, Ticket
+from agent_console.models import AuditEntry, StaffUser
+from cases.models import Ticket
 from ivr.models import Call
 from prompts import store
 from prompts.models import PromptItem

@@ -10,7 +10,7 @@ import requests
 from sqlalchemy import select
 
 from agent_console.access import languages_served
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from recordings.models import Recording
 from simulator.phone.demo_callers import demo_caller

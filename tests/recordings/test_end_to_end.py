@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_console.models import Ticket
+from cases.models import Ticket
 from recordings.models import Recording
 from transcription.models import Transcript
 

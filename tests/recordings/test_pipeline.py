@@ -10,7 +10,7 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from agent_console.access import can_open_ticket
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline import queues
 from recordings import errors
 from recordings.jobs import RetryLater, download_recording

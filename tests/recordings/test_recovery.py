@@ -3,7 +3,7 @@ Twilio keeps it until we hold a verified copy, and the hourly job finds it there
 
 from __future__ import annotations
 
-from agent_console.models import Ticket
+from cases.models import Ticket
 from recordings.models import Recording
 from recordings.recovery import recover_missed_recordings
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from agent_console.models import Ticket
 from call_routing.views import recording_status_url
+from cases.models import Ticket
 from ivr.models import CallEvent
 from recordings import recovery
 from recordings.models import Recording

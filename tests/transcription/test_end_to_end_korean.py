@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_console.models import Ticket
+from cases.models import Ticket
 from recordings.models import Recording
 from transcription.models import Transcript
 

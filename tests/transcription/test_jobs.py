@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rq import Queue
 
-from agent_console.models import Ticket
+from cases.models import Ticket
 from helpline import queues
 from recordings.models import Recording
 from tests.builders import signed_post

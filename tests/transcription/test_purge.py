@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from agent_console.models import AuditEntry, Ticket
+from agent_console.models import AuditEntry
+from cases.models import Ticket
 from helpline.db import utcnow
 from recordings import storage
 from recordings.jobs import purge_expired_audio

@@ -12,7 +12,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from agent_console.models import AuditEntry, Ticket
+from agent_console.models import AuditEntry
+from cases.models import Ticket
 from helpline.demo import DEMO_PASSWORD, seed_demo
 from recordings.models import Recording
 from transcription.accuracy import character_error_rate

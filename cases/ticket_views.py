@@ -10,14 +10,14 @@ from agent_console import access, audit, interpreter_access, store
 from agent_console.agent_views import ANY_STAFF, served_languages
 from agent_console.auth import current_staff, roles_required
 from agent_console.callers import caller_summary
-from agent_console.models import Ticket
-from agent_console.taxonomy import PRIORITY_LABELS, STATUS_LABELS, groups
-from agent_console.ticket_form import TicketInput, parse_ticket_form
+from cases.models import Ticket
+from cases.taxonomy import PRIORITY_LABELS, STATUS_LABELS, groups
+from cases.ticket_form import TicketInput, parse_ticket_form
 from helpline.services import services
 from ivr.models import Call
 from recordings.tickets import attach_call_recordings
 
-bp = Blueprint("tickets", __name__)
+bp = Blueprint("tickets", __name__, template_folder="templates")
 
 PROBLEM_MESSAGES = {
     "unknown_language": "Choose a language.",

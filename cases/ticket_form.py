@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from agent_console.taxonomy import PRIORITIES, TICKET_STATUSES, is_category
+from cases.taxonomy import PRIORITIES, TICKET_STATUSES, is_category
 
 FREE_TEXT_LIMIT = 200
 NOTES_LIMIT = 20000

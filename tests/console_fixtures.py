@@ -1,5 +1,7 @@
-"""Fixtures for the console: an app with CSRF switched on (as in production), logged-in
-clients per role, and a live server on a free port driven by Debian's Chromium."""
+"""Fixtures for the console's pages (agent_console, cases), for every test folder: an
+app with CSRF switched on (as in production), logged-in clients per role, and a live
+server on a free port driven by Debian's Chromium. One plugin (registered in
+tests/conftest.py), so one session-scoped Playwright per worker."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 
 
