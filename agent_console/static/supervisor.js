@@ -143,7 +143,14 @@
     } finally { button.disabled = false; refreshWork(); }
   });
 
-  root.addEventListener("helpline:live", (event) => { decorate(event.detail); refreshWork(); });
+  // The waiting work is asked for at most every WORK_MS (not at every poll of the
+  // wallboard's picture), and straight after a reassignment.
+  const WORK_MS = 2000;
+  let workAsked = 0;
+  root.addEventListener("helpline:live", (event) => {
+    decorate(event.detail);
+    if (Date.now() - workAsked >= WORK_MS) { workAsked = Date.now(); refreshWork(); }
+  });
   // Other controls (listen, whisper, barge) add their buttons to each agent row.
   window.helplineSupervisor = { addRowTool: (tool) => rowTools.push(tool), say, send };
 })();
