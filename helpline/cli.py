@@ -202,6 +202,10 @@ def audit_verify(as_json: bool, previous_key_files: tuple[str, ...],
 
 cli.add_command(pii_group)
 
+from cases.api.tokens_cli import tokens  # noqa: E402
+
+cli.add_command(tokens)
+
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("what", type=click.Choice(BENCHMARK_NAMES))

@@ -2,6 +2,7 @@
 
 from agent_console.models import AgentStateChange, AuditEntry, StaffSkill, StaffUser
 from call_routing.rota.models import RotaException, WeeklyShiftRow
+from cases.api_tokens import ApiToken
 from cases.models import Ticket
 from helpline.db import Base, HealthProbe
 from ivr.models import Call, CallbackRequest, Caller, CallEvent, Notice
@@ -13,6 +14,6 @@ from transcription.models import Transcript
 __all__ = [
     "AgentStateChange", "AuditEntry", "Base", "Call", "CallEvent", "Caller", "CallbackRequest",
     "HealthProbe", "Notice", "PromptItem", "PromptReviewer", "PromptStateVersion",
-    "Recording", "RecordingPin", "RotaException", "StaffSkill", "StaffUser", "Ticket",
+    "Recording", "RecordingPin", "RotaException", "StaffSkill", "StaffUser", "Ticket", "ApiToken",
     "Transcript", "WeeklyShiftRow",
 ]
