@@ -11,7 +11,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("helpline", "ivr", "call_routing", "recordings", "agent_console",
+APP_PACKAGES = ("helpline", "ivr", "call_routing", "recordings", "agent_console", "cases",
                 "transcription", "prompts", "simulator")
 FIRST_PARTY = {*APP_PACKAGES, "tests"}
 # Imported by name but shipped inside a declared package, which pins its version.
