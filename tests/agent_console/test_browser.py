@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_console.models import AuditEntry
-from tests.console_fixtures import add_team, browser_login, screenshot
 from tests.agent_console.records import add_call, add_caller, add_recording, add_transcript
+from tests.console_fixtures import add_team, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

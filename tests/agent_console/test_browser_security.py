@@ -11,8 +11,8 @@ import pytest
 from werkzeug.wrappers import Response
 
 from helpline.security_headers import CONTENT_SECURITY_POLICY
-from tests.console_fixtures import LiveServer, add_team, browser_login, screenshot
 from tests.agent_console.records import add_call, add_caller, add_recording, add_transcript
+from tests.console_fixtures import LiveServer, add_team, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from agent_console.models import AuditEntry
 from cases.models import Ticket
 from recordings.models import Recording
-from tests.console_fixtures import browser_login, screenshot
 from tests.builders import create_staff_member
+from tests.console_fixtures import browser_login, screenshot
 from transcription.models import Transcript
 
 pytestmark = pytest.mark.browser

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from agent_console.models import AuditEntry
 from prompts import store
 from prompts.models import PromptItem
-from tests.console_fixtures import CHROMIUM, CHROMIUM_ARGS, browser_login, screenshot
 from tests.builders import create_staff_member
+from tests.console_fixtures import CHROMIUM, CHROMIUM_ARGS, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from agent_console.login_throttle import ADDRESS_MAX_FAILURES
 from agent_console.staff import hash_password
 from helpline.app import create_app
 from helpline.settings import SettingsError, load_settings
-from tests.console_fixtures import PASSWORD, ConsoleClient, add_staff
 from tests.builders import make_environ, signed_post
+from tests.console_fixtures import PASSWORD, ConsoleClient, add_staff
 
 PROXY = "10.0.0.2"
 INCOMING = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "1" * 32, "From": "+66812345678",
