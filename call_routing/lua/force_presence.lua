@@ -25,17 +25,7 @@ if state == 'reserved' and a[2] and a[2] ~= '' then
   redis.call('HSET', akey(aid), 'call', '', 'deadline', '', 'offer_kind', '')
   journal('release ' .. aid .. ' ' .. withdrawn .. ' withdrawn', ARGV[9])
 end
-leave_available_sets(aid)
-set_online(aid, false)
-set_serving(aid, false)
-if ARGV[6] ~= '' then redis.call('HSET', akey(aid), 'skills', ARGV[6]) end
-redis.call('ZREM', p .. 'wrapups', aid)
-if target == 'available' then
-  become_available(aid, now, state == 'available')
-else
-  set_state(aid, target, reason, now)
-end
-if target ~= 'offline' then set_online(aid, true) end
+put_in_state(aid, target, reason, now, state, ARGV[6])
 redis.call('HSET', akey(aid), 'forced_by', ARGV[7], 'forced_note', ARGV[8],
            'forced_state', target, 'forced_since', redis.call('HGET', akey(aid), 'since'))
 return {'ok', state, withdrawn, skill, offer_kind}

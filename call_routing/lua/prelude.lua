@@ -99,6 +99,22 @@ local function become_available(aid, now, keep_idle)
   join_available_sets(aid, idle)
 end
 
+-- An idle agent (not reserved, not talking) put in a presence state, by themselves or
+-- by a supervisor: out of every set first, new skills if given, then into the state.
+local function put_in_state(aid, target, reason, now, previous, skills)
+  leave_available_sets(aid)
+  set_online(aid, false)
+  set_serving(aid, false)
+  if skills ~= '' then redis.call('HSET', akey(aid), 'skills', skills) end
+  redis.call('ZREM', p .. 'wrapups', aid)
+  if target == 'available' then
+    become_available(aid, now, previous == 'available')
+  else
+    set_state(aid, target, reason, now)
+  end
+  if target ~= 'offline' then set_online(aid, true) end
+end
+
 local function become_busy(aid, state, reason, now)
   leave_available_sets(aid)
   set_state(aid, state, reason, now)
