@@ -103,11 +103,14 @@ class Supervision:
                       {s.language: s.proficiency for s in user.skills})
                      for user in store.agents(session) if user.role == "agent"]
         names = {agent_id: name for agent_id, name, _ in staff}
+        # Each agent's state read once per listing, not once per item waiting.
+        signed_in = {agent_id for agent_id, _, _ in staff
+                     if self.engine.agent(agent_id)["state"] != "offline"}
         rows = []
         for item in items:
             eligible = [agent_id for agent_id, _, skills in staff
-                        if serves(skills, str(item["skill"]), self.engine.dialect_parents)
-                        and self.engine.agent(agent_id)["state"] != "offline"]
+                        if agent_id in signed_in
+                        and serves(skills, str(item["skill"]), self.engine.dialect_parents)]
             since = item["since"]
             until = item["directed_until"]
             queue = self.svc.config.languages.get(str(item["skill"]))
