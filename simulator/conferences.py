@@ -147,12 +147,7 @@ class ConferenceRegistry:
              coach: str | None = None) -> tuple[Conference, Participant, bool]:
         """Add `call` to room `name`; returns (conference, participant, started now)."""
         with self._lock:
-            conference = self._live.get((account_sid, name))
-            if conference is None:
-                conference = Conference(name=name, account_sid=account_sid, created_at=now,
-                                        updated_at=now)
-                self._live[(account_sid, name)] = conference
-                self._all[conference.sid] = conference
+            conference = self._live_room(account_sid, name, now)
             if len(conference.participants) >= max_participants:
                 raise ConferenceFull(name)
             participant = Participant(call=call, conference_sid=conference.sid, joined_at=now,
@@ -204,13 +199,17 @@ class ConferenceRegistry:
         """The live room `name`, made now if there is none (Participants create by a
         conference's friendly name makes the conference, as Twilio does)."""
         with self._lock:
-            conference = self._live.get((account_sid, name))
-            if conference is None:
-                conference = Conference(name=name, account_sid=account_sid, created_at=now,
-                                        updated_at=now)
-                self._live[(account_sid, name)] = conference
-                self._all[conference.sid] = conference
-            return conference
+            return self._live_room(account_sid, name, now)
+
+    def _live_room(self, account_sid: str, name: str, now: float) -> Conference:
+        """The live room `name`, made now if there is none; the caller holds the lock."""
+        conference = self._live.get((account_sid, name))
+        if conference is None:
+            conference = Conference(name=name, account_sid=account_sid, created_at=now,
+                                    updated_at=now)
+            self._live[(account_sid, name)] = conference
+            self._all[conference.sid] = conference
+        return conference
 
     def update(self, participant: Participant, now: float, **changes: Any) -> None:
         """Change a participant's muted / hold / hold_url / coaching / call_sid_to_coach /
